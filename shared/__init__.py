@@ -1,5 +1,8 @@
 """Resonance's shared library: contracts and plumbing used by every service."""
 
+from ._cli import service_main
+from ._consumer import ConsumerSpec, EventHandler
+from ._db import Database, ensure_database, make_metadata, run_migrations_online
 from ._errors import (
     BadRequest,
     Conflict,
@@ -12,16 +15,66 @@ from ._errors import (
     Unauthorized,
     UnprocessableEntity,
 )
+from ._http import (
+    PROBLEM_RESPONSES,
+    ActorDep,
+    CorrelationDep,
+    RequestContextMiddleware,
+    SessionDep,
+    TenantDep,
+    install_problem_handlers,
+    problem_response,
+)
+from ._logging import bind_context, clear_context, configure_logging, get_logger
+from ._messaging import Broker, MemoryBroker, OutgoingMessage, Outcome, RabbitBroker
+from ._outbox import MessagingTables, OutboxRelay, create_messaging_tables, emit
+from ._pagination import Page, decode_cursor, encode_cursor
+from ._runtime import ServiceRuntime, Worker
+from ._settings import ServiceSettings
 
 __all__ = [
+    "PROBLEM_RESPONSES",
+    "ActorDep",
+    "CorrelationDep",
     "BadRequest",
+    "Broker",
     "Conflict",
+    "ConsumerSpec",
+    "Database",
+    "EventHandler",
     "Forbidden",
+    "MemoryBroker",
+    "MessagingTables",
     "NotFound",
+    "OutboxRelay",
+    "Outcome",
+    "OutgoingMessage",
+    "Page",
     "PayloadTooLarge",
     "ProblemError",
+    "RabbitBroker",
+    "RequestContextMiddleware",
+    "ServiceRuntime",
+    "ServiceSettings",
     "ServiceUnavailable",
+    "SessionDep",
+    "TenantDep",
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
+    "Worker",
+    "bind_context",
+    "clear_context",
+    "configure_logging",
+    "create_messaging_tables",
+    "decode_cursor",
+    "emit",
+    "encode_cursor",
+    "ensure_database",
+    "get_logger",
+    "install_problem_handlers",
+    "make_metadata",
+    "problem_response",
+    "run_migrations_online",
+    "service_main",
 ]

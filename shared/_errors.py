@@ -42,7 +42,7 @@ class ProblemError(Exception):
     def to_problem(self, *, instance: str | None = None) -> dict[str, Any]:
         """The problem+json body."""
         body: dict[str, Any] = {
-            "type": f"https://resonance.dev/problems/{self.type_slug}",
+            "type": f"/problems/{self.type_slug}",
             "title": self.title,
             "status": self.status,
             "detail": self.detail,

@@ -96,3 +96,95 @@ class Extraction(BaseModel):
     urgency: float | None = None
     escalation_signals: list[str] = Field(default_factory=list)
     features: list[ExtractedFeature] = Field(default_factory=list)
+
+
+class MatchOut(BaseModel):
+    decision: str
+    probability: float
+    explanation: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SlaOut(BaseModel):
+    """SLA timers of this interaction as the sla service reported them."""
+
+    timers: list[dict[str, Any]] = Field(default_factory=list)
+    state: str | None = None
+    next_due_at: datetime | None = None
+
+
+class Interaction(BaseModel):
+    """An interaction with everything the pipeline learned about it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    status: Status
+    channel: Channel
+    external_id: str | None
+    direction: Direction
+    visibility: Visibility
+    occurred_at: datetime
+    received_at: datetime
+    author: dict[str, Any]
+    subject: str | None
+    text: str
+    quoted_text: str | None
+    signature: str | None
+    thread_key: str | None
+    in_reply_to: str | None
+    attachments: list[dict[str, Any]]
+    engagement: dict[str, int]
+    metadata: dict[str, Any] = Field(validation_alias="meta")
+    extracted: Extraction
+    customer_id: uuid.UUID | None
+    match: MatchOut | None
+    score: dict[str, Any] | None
+    risk: dict[str, Any] | None
+    queue_id: uuid.UUID | None
+    priority: float | None
+    recommendations: list[str] = Field(default_factory=list)
+    sla: SlaOut
+    incident_id: uuid.UUID | None
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+
+
+class BatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    status: Literal["accepted", "duplicate", "rejected"]
+    id: uuid.UUID | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class BatchResult(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    items: list[BatchItemResult]
+
+
+class ResponseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=100_000)
+    visibility: Visibility | None = None
+    channel: Channel | None = None
+
+
+class ResponseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    interaction_id: uuid.UUID
+    text: str
+    visibility: Visibility
+    channel: Channel
+    agent_id: str | None
+    created_at: datetime
+    first: bool = False

@@ -1,0 +1,44 @@
+"""Canonical forms of identifiers, so the same email/phone/handle always meets itself."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+CHANNEL_NETWORK = {
+    "twitter": "twitter",
+    "facebook": "facebook",
+    "instagram": "instagram",
+    "mastodon": "mastodon",
+    "linkedin": "linkedin",
+    "xing": "xing",
+}
+
+
+def email(value: str | None) -> str | None:
+    if not value or "@" not in value:
+        return None
+    return value.strip().lower()
+
+
+def phone(value: str | None, region: str = "DE") -> str | None:
+    if not value:
+        return None
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def handle(network: str | None, value: str | None) -> str | None:
+    if not network or not value:
+        return None
+    return f"{network}:{value.strip().lstrip('@').lower()}"
+
+
+def customer_number(value: str | None) -> str | None:
+    if not value:
+        return None
+    return "".join(value.split()).upper()

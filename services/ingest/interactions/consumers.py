@@ -1,0 +1,117 @@
+"""Keeps each interaction's view of what identity, scoring, routing and sla decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ingest.interactions import repository
+from shared import ConsumerSpec
+from shared.contracts import (
+    CustomerErasedV1,
+    Envelope,
+    InteractionIdentifiedV1,
+    InteractionRoutedV1,
+    InteractionScoredV1,
+    SlaBreachedV1,
+    SlaTimerStartedV1,
+    SlaTimerStoppedV1,
+    SlaWarningV1,
+)
+
+
+async def on_identified(session: AsyncSession, event: Envelope[Any]) -> None:
+    p: InteractionIdentifiedV1 = event.payload
+    await repository.project(
+        session,
+        tenant_id=event.tenant_id,
+        interaction_id=p.interaction_id,
+        values={
+            "customer_id": p.customer_id,
+            "match": {
+                "decision": p.decision,
+                "probability": p.probability,
+                "explanation": [e.model_dump() for e in p.explanation],
+            },
+        },
+        status="identified",
+    )
+
+
+async def on_scored(session: AsyncSession, event: Envelope[Any]) -> None:
+    p: InteractionScoredV1 = event.payload
+    await repository.project(
+        session,
+        tenant_id=event.tenant_id,
+        interaction_id=p.interaction_id,
+        values={
+            "score": {
+                "social_customer_score": p.social_customer_score,
+                "value_score": p.value_score,
+                "influence_score": p.influence_score,
+                "components": [c.model_dump() for c in p.components],
+            },
+            "risk": p.risk.model_dump(),
+        },
+        status="scored",
+    )
+
+
+async def on_routed(session: AsyncSession, event: Envelope[Any]) -> None:
+    p: InteractionRoutedV1 = event.payload
+    await repository.project(
+        session,
+        tenant_id=event.tenant_id,
+        interaction_id=p.interaction_id,
+        values={
+            "queue_id": p.queue_id,
+            "priority": p.priority,
+            "routing": {"reasons": p.reasons, "recommendations": p.recommendations},
+        },
+        status="routed",
+    )
+
+
+async def on_sla(session: AsyncSession, event: Envelope[Any]) -> None:
+    p = event.payload
+    timer: dict[str, Any] = {"timer_id": str(p.timer_id), "metric": p.metric}
+    if isinstance(p, SlaTimerStartedV1):
+        timer |= {
+            "state": "running",
+            "policy": p.policy,
+            "started_at": p.started_at.isoformat(),
+            "due_at": p.due_at.isoformat(),
+        }
+    elif isinstance(p, SlaWarningV1):
+        timer |= {"state": "warning", "due_at": p.due_at.isoformat()}
+    elif isinstance(p, SlaBreachedV1):
+        timer |= {"state": "breached", "breached_at": p.breached_at.isoformat()}
+    elif isinstance(p, SlaTimerStoppedV1):
+        timer |= {"state": "met" if p.met else "missed", "stopped_at": p.stopped_at.isoformat()}
+    await repository.merge_sla(
+        session, tenant_id=event.tenant_id, interaction_id=p.interaction_id, timer=timer
+    )
+
+
+async def on_customer_erased(session: AsyncSession, event: Envelope[Any]) -> None:
+    p: CustomerErasedV1 = event.payload
+    await repository.erase_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
+
+
+CONSUMERS = [
+    ConsumerSpec("identified", [InteractionIdentifiedV1.event_type], on_identified),
+    ConsumerSpec("scored", [InteractionScoredV1.event_type], on_scored),
+    ConsumerSpec("routed", [InteractionRoutedV1.event_type], on_routed),
+    ConsumerSpec(
+        "sla",
+        [
+            SlaTimerStartedV1.event_type,
+            SlaWarningV1.event_type,
+            SlaBreachedV1.event_type,
+            SlaTimerStoppedV1.event_type,
+        ],
+        on_sla,
+    ),
+    ConsumerSpec("erasure", [CustomerErasedV1.event_type], on_customer_erased),
+]

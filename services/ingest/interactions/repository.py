@@ -1,0 +1,165 @@
+"""All SQL about interactions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ingest.interactions.models import STATUSES, Interaction, Response
+
+
+async def insert_new(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:
+    """Insert unless the (tenant, channel, external id) exists; the new id or None."""
+    stmt = (
+        insert(Interaction)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=["tenant_id", "channel", "external_id"],
+            index_where=sa.text("external_id IS NOT NULL"),
+        )
+        .returning(Interaction.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def find_by_external(
+    session: AsyncSession, *, tenant_id: uuid.UUID, channel: str, external_id: str
+) -> Interaction | None:
+    stmt = sa.select(Interaction).where(
+        Interaction.tenant_id == tenant_id,
+        Interaction.channel == channel,
+        Interaction.external_id == external_id,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID, lock: bool = False
+) -> Interaction | None:
+    stmt = sa.select(Interaction).where(
+        Interaction.tenant_id == tenant_id, Interaction.id == interaction_id
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    status: str | None,
+    channel: str | None,
+    since: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Interaction]:
+    stmt = sa.select(Interaction).where(Interaction.tenant_id == tenant_id)
+    if customer_id is not None:
+        stmt = stmt.where(Interaction.customer_id == customer_id)
+    if status is not None:
+        stmt = stmt.where(Interaction.status == status)
+    if channel is not None:
+        stmt = stmt.where(Interaction.channel == channel)
+    if since is not None:
+        stmt = stmt.where(Interaction.received_at >= since)
+    if after is not None:
+        stmt = stmt.where(sa.tuple_(Interaction.received_at, Interaction.id) < sa.tuple_(*after))
+    stmt = stmt.order_by(Interaction.received_at.desc(), Interaction.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+_RANK = sa.func.array_position(sa.literal(list(STATUSES), sa.ARRAY(sa.String)), Interaction.status)
+
+
+async def project(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    interaction_id: uuid.UUID,
+    values: dict[str, Any],
+    status: str | None = None,
+) -> None:
+    """Record what a later stage decided; the status only ever moves forward."""
+    values = {**values, "updated_at": datetime.now(UTC)}
+    if status is not None:
+        rank = STATUSES.index(status) + 1
+        values["status"] = sa.case((_RANK < rank, status), else_=Interaction.status)
+    await session.execute(
+        sa.update(Interaction)
+        .where(Interaction.tenant_id == tenant_id, Interaction.id == interaction_id)
+        .values(**values)
+    )
+
+
+async def merge_sla(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID, timer: dict[str, Any]
+) -> None:
+    """Upsert one timer into the interaction's SLA view (by timer id), under a row lock."""
+    row = await get(session, tenant_id=tenant_id, interaction_id=interaction_id, lock=True)
+    if row is None:
+        return
+    timers = [t for t in row.sla.get("timers", []) if t.get("timer_id") != timer["timer_id"]]
+    previous = next(
+        (t for t in row.sla.get("timers", []) if t.get("timer_id") == timer["timer_id"]), {}
+    )
+    ranks = {"running": 0, "warning": 1, "breached": 2, "met": 3, "missed": 3}
+    merged = {**previous, **timer}
+    if ranks.get(previous.get("state", ""), -1) > ranks.get(timer.get("state", ""), -1):
+        merged["state"] = previous["state"]
+    timers.append(merged)
+    timers.sort(key=lambda t: t.get("due_at") or "")
+    open_timers = [t for t in timers if t.get("state") in ("running", "warning", "breached")]
+    state = None
+    if timers:
+        order = ["breached", "warning", "running", "met", "missed"]
+        state = min((t.get("state", "running") for t in timers), key=order.index)
+    row.sla = {
+        "timers": timers,
+        "state": state,
+        "next_due_at": min((t["due_at"] for t in open_timers), default=None),
+    }
+    row.updated_at = datetime.now(UTC)
+
+
+async def add_response(session: AsyncSession, response: Response) -> None:
+    session.add(response)
+    await session.flush()
+
+
+async def count_responses(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID
+) -> int:
+    stmt = sa.select(sa.func.count()).where(
+        Response.tenant_id == tenant_id, Response.interaction_id == interaction_id
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def erase_customer(session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+    """GDPR erasure: drop the content and personal data of the customer's interactions."""
+    result = await session.execute(
+        sa.update(Interaction)
+        .where(Interaction.tenant_id == tenant_id, Interaction.customer_id == customer_id)
+        .values(
+            author={},
+            subject=None,
+            text="",
+            quoted_text=None,
+            signature=None,
+            raw=None,
+            extracted={},
+            attachments=[],
+            meta={"erased": True},
+            similarity_key=None,
+            customer_id=None,
+            updated_at=datetime.now(UTC),
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,12 @@
+"""The scoring schema: declarative base and the messaging tables."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from shared import MessagingTables, make_metadata
+
+metadata = make_metadata("scoring")
+messaging = MessagingTables(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
