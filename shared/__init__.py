@@ -29,7 +29,8 @@ from ._logging import bind_context, clear_context, configure_logging, get_logger
 from ._messaging import Broker, MemoryBroker, OutgoingMessage, Outcome, RabbitBroker
 from ._outbox import MessagingTables, OutboxRelay, create_messaging_tables, emit
 from ._pagination import Page, decode_cursor, encode_cursor
-from ._runtime import ServiceRuntime, Worker
+from ._runtime import Resource, ServiceRuntime, Worker
+from ._service import ServiceDefinition
 from ._settings import ServiceSettings
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "ProblemError",
     "RabbitBroker",
     "RequestContextMiddleware",
+    "Resource",
+    "ServiceDefinition",
     "ServiceRuntime",
     "ServiceSettings",
     "ServiceUnavailable",

@@ -52,6 +52,10 @@ async def ensure_database(url: str) -> None:
         await conn.close()
 
 
+# Alembic keeps its migration context in module globals: one migration at a time per process.
+_MIGRATION_LOCK = asyncio.Lock()
+
+
 class Database:
     """The service's engine and the transaction boundary used by request and consumer edges."""
 
@@ -98,7 +102,7 @@ class Database:
     async def migrate(self, script_location: Path) -> None:
         """Apply the service's Alembic migrations, one process at a time."""
         await ensure_database(self.url)
-        async with self.engine.begin() as conn:
+        async with _MIGRATION_LOCK, self.engine.begin() as conn:
             await conn.execute(
                 text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": f"migrate:{self.schema}"}
             )

@@ -168,6 +168,8 @@ class RabbitBroker(Broker):
         self, queue: str, bindings: Sequence[str], handler: MessageHandler, *, prefetch: int
     ) -> None:
         assert self._connection is not None and self._exchange is not None
+        # Queues carry the exchange's name, so several installations can share one broker.
+        queue = f"{self._exchange_name}.{queue}"
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=prefetch)
         self._consume_channels.append(channel)

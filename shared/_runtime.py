@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,13 @@ from ._metrics import EVENTS_PUBLISHED
 from ._outbox import OUTBOX_WRITTEN, MessagingTables, OutboxRelay
 from ._settings import ServiceSettings
 
-__all__ = ["ServiceRuntime", "Worker"]
+__all__ = ["Resource", "ServiceRuntime", "Worker"]
 
 log = get_logger("shared.runtime")
 
 Worker = Callable[["ServiceRuntime"], Awaitable[None]]
+# Entered when the service starts and left when it stops (pools, caches, clients).
+Resource = Callable[["ServiceRuntime"], AbstractAsyncContextManager[None]]
 
 
 class ServiceRuntime:
@@ -47,6 +49,7 @@ class ServiceRuntime:
         migrations: Path,
         consumers: Sequence[ConsumerSpec] = (),
         workers: Sequence[Worker] = (),
+        resources: Sequence[Resource] = (),
         broker: Broker | None = None,
         migrate_on_startup: bool = True,
     ) -> None:
@@ -57,6 +60,8 @@ class ServiceRuntime:
         self.migrations = migrations
         self.consumers = list(consumers)
         self.workers = list(workers)
+        self.resources = list(resources)
+        self._exit_stack = AsyncExitStack()
         self.migrate_on_startup = migrate_on_startup
         self.db = Database(
             settings.database_url,
@@ -101,6 +106,8 @@ class ServiceRuntime:
             await self.migrate()
         if self._owns_broker:
             await self.broker.start()
+        for resource in self.resources:
+            await self._exit_stack.enter_async_context(resource(self))
         for spec in self.consumers:
             handler = functools.partial(self._handle, spec)
             await self.broker.consume(
@@ -164,6 +171,7 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self._exit_stack.aclose()
         if self._owns_broker:
             await self.broker.close()
         await self.db.dispose()
@@ -173,7 +181,9 @@ class ServiceRuntime:
         db_ok, broker_ok = await asyncio.gather(self.db.ping(), self.broker.ping())
         return {"database": db_ok, "broker": broker_ok}
 
-    def create_app(self, *, title: str, routers: Sequence[APIRouter] = ()) -> FastAPI:
+    def create_app(
+        self, *, title: str, routers: Sequence[APIRouter] = (), default_docs: bool = True
+    ) -> FastAPI:
         """The service's FastAPI app with the shared edge installed."""
 
         @asynccontextmanager
@@ -184,7 +194,8 @@ class ServiceRuntime:
             finally:
                 await self.stop()
 
-        app = FastAPI(title=title, lifespan=lifespan)
+        docs = {} if default_docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}
+        app = FastAPI(title=title, lifespan=lifespan, **docs)  # type: ignore[arg-type]
         app.state.runtime = self
         install_problem_handlers(app)
         add_operational_routes(app, self)

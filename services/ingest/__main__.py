@@ -1,6 +1,4 @@
-from services.ingest.app import NAME, PORT, create_runtime
+from services.ingest.app import SERVICE
 from shared import service_main
 
-service_main(
-    name=NAME, app_factory="services.ingest.app:create_app", runtime_factory=create_runtime, port=PORT
-)
+service_main(SERVICE, app_factory="services.ingest.app:create_app")

@@ -6,28 +6,26 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.ingest.db import messaging, metadata
 from services.ingest.interactions.consumers import CONSUMERS
 from services.ingest.interactions.endpoints import router as interactions_router
+from services.ingest.db import messaging, metadata
 from services.ingest.settings import IngestSettings
-from shared import Broker, ServiceRuntime
+from shared import Broker, ServiceDefinition
 
-NAME = "ingest"
-PORT = 8001
-
-
-def create_runtime(settings: IngestSettings | None = None, broker: Broker | None = None) -> ServiceRuntime:
-    return ServiceRuntime(
-        name=NAME,
-        settings=settings or IngestSettings(),
-        metadata=metadata,
-        tables=messaging,
-        migrations=Path(__file__).parent / "migrations",
-        consumers=CONSUMERS,
-        broker=broker,
-    )
+SERVICE = ServiceDefinition(
+    name="ingest",
+    title="Resonance ingest",
+    port=8001,
+    settings_class=IngestSettings,
+    metadata=metadata,
+    tables=messaging,
+    migrations=Path(__file__).parent / "migrations",
+    routers=[interactions_router],
+    consumers=CONSUMERS,
+    workers=[],
+)
 
 
 def create_app(settings: IngestSettings | None = None, broker: Broker | None = None) -> FastAPI:
-    runtime = create_runtime(settings, broker)
-    return runtime.create_app(title="Resonance ingest", routers=[interactions_router])
+    """The app uvicorn serves (`--factory services.ingest.app:create_app`)."""
+    return SERVICE.app(settings, broker)

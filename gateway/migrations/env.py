@@ -1,0 +1,3 @@
+from shared import run_migrations_online
+
+run_migrations_online()

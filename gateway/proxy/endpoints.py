@@ -1,0 +1,111 @@
+"""Forwarding public calls to the service that owns them, and the customer 360 view."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from gateway.auth import Principal, PrincipalDep
+from gateway.proxy import idempotency
+from gateway.proxy.client import UpstreamResponse, Upstreams
+from gateway.proxy.routes import READ, resolve
+from shared import PROBLEM_RESPONSES, ServiceRuntime
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+
+_FORWARD_REQUEST = ("content-type", "accept", "x-hub-signature-256", "if-none-match")
+
+
+def _upstream_headers(request: Request, principal: Principal, runtime: ServiceRuntime) -> dict[str, str]:
+    headers = {k: v for k in _FORWARD_REQUEST if (v := request.headers.get(k))}
+    headers["x-tenant-id"] = str(principal.tenant_id)
+    headers["x-actor-id"] = principal.actor
+    headers["x-scopes"] = ",".join(sorted(principal.scopes))
+    headers["x-internal-token"] = runtime.settings.internal_secret.get_secret_value()
+    headers["x-request-id"] = str(request.scope.get("request_id", ""))
+    return headers
+
+
+def _to_response(upstream: UpstreamResponse, *, replayed: bool = False) -> Response:
+    headers = dict(upstream.headers)
+    media_type = headers.pop("content-type", None)
+    if replayed:
+        headers["idempotency-replayed"] = "true"
+    return Response(upstream.body, status_code=upstream.status, headers=headers, media_type=media_type)
+
+
+@router.get("/v1/customers/{customer_id}", tags=["customers"], summary="Customer 360 view")
+async def customer_360(customer_id: uuid.UUID, request: Request, principal: PrincipalDep) -> Response:
+    """Master data and identities, with the score, recent interactions and open SLA timers."""
+    principal.require(*READ)
+    runtime: ServiceRuntime = request.app.state.runtime
+    upstreams: Upstreams = runtime.state["upstreams"]
+    headers = _upstream_headers(request, principal, runtime)
+    customer, score, interactions = await asyncio.gather(
+        upstreams.request("identity", "GET", f"/v1/customers/{customer_id}", headers=headers),
+        upstreams.request("scoring", "GET", f"/v1/customers/{customer_id}/score", headers=headers),
+        upstreams.request(
+            "ingest",
+            "GET",
+            "/v1/interactions",
+            query=f"customer_id={customer_id}&limit=20",
+            headers=headers,
+        ),
+    )
+    if customer.status != 200:
+        return _to_response(customer)
+    view: dict[str, Any] = orjson.loads(customer.body)
+    view["score"] = orjson.loads(score.body) if score.status == 200 else None
+    recent = orjson.loads(interactions.body).get("items", []) if interactions.status == 200 else []
+    view["recent_interactions"] = recent
+    view["open_sla_timers"] = [
+        {**timer, "interaction_id": item["id"]}
+        for item in recent
+        for timer in (item.get("sla") or {}).get("timers", [])
+        if timer.get("state") in ("running", "warning", "breached")
+    ]
+    return Response(orjson.dumps(view), media_type="application/json")
+
+
+@router.api_route(
+    "/v1/{path:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def forward(path: str, request: Request, principal: PrincipalDep) -> Response:
+    """Every other public call goes to the service that owns it."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    full_path = request.url.path
+    upstream = resolve(request.method, full_path, principal)
+    upstreams: Upstreams = runtime.state["upstreams"]
+    headers = _upstream_headers(request, principal, runtime)
+    query = request.url.query
+    key = request.headers.get("idempotency-key")
+    if key is not None and request.method == "POST":
+        body = await request.body()
+
+        async def send() -> UpstreamResponse:
+            return await upstreams.request(
+                upstream, request.method, full_path, query=query, headers=headers, body=body
+            )
+
+        ttl = timedelta(hours=runtime.settings.idempotency_ttl_hours)  # type: ignore[attr-defined]
+        response, replayed = await idempotency.run_once(
+            runtime.db,
+            tenant_id=principal.tenant_id,
+            key=key,
+            fingerprint=idempotency.request_hash(request.method, full_path, query, body),
+            ttl=ttl,
+            forward=send,
+        )
+        return _to_response(response, replayed=replayed)
+    body = await request.body() if request.method in ("POST", "PUT", "PATCH") else None
+    response = await upstreams.request(
+        upstream, request.method, full_path, query=query, headers=headers, body=body
+    )
+    return _to_response(response)

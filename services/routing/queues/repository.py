@@ -1,0 +1,116 @@
+"""All SQL about queues and queue items."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.queues.models import Queue, QueueItem
+
+ITEM_STATES = ("pending", "waiting", "responded", "done")
+
+
+async def default_queue(session: AsyncSession, *, tenant_id: uuid.UUID) -> Queue:
+    """The tenant's default queue, created on first use (safe under concurrency)."""
+    await session.execute(
+        insert(Queue)
+        .values(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            name="Default",
+            description="Everything no rule sends elsewhere",
+            is_default=True,
+            created_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing()
+    )
+    stmt = sa.select(Queue).where(Queue.tenant_id == tenant_id, Queue.is_default.is_(True))
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def get_queue(session: AsyncSession, *, tenant_id: uuid.UUID, queue_id: uuid.UUID) -> Queue | None:
+    stmt = sa.select(Queue).where(Queue.tenant_id == tenant_id, Queue.id == queue_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_queues(session: AsyncSession, *, tenant_id: uuid.UUID) -> list[Queue]:
+    stmt = sa.select(Queue).where(Queue.tenant_id == tenant_id).order_by(Queue.created_at)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def add_queue(session: AsyncSession, queue: Queue) -> bool:
+    """Insert; False when the name (or the default slot) is taken."""
+    values = {c.name: getattr(queue, c.key) for c in Queue.__table__.columns}
+    inserted = (
+        await session.execute(insert(Queue).values(**values).on_conflict_do_nothing().returning(Queue.id))
+    ).first()
+    return inserted is not None
+
+
+def _state_rank(column: Any) -> Any:
+    return sa.func.array_position(sa.literal(list(ITEM_STATES), sa.ARRAY(sa.String)), column)
+
+
+async def upsert_item(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID, values: dict[str, Any]
+) -> None:
+    """Create or update an item; its state only ever moves forward."""
+    now = datetime.now(UTC)
+    row = {
+        "tenant_id": tenant_id,
+        "interaction_id": interaction_id,
+        "state": "pending",
+        "reasons": [],
+        "recommendations": [],
+        "created_at": now,
+        "updated_at": now,
+        **values,
+    }
+    stmt = insert(QueueItem).values(**row)
+    updates: dict[str, Any] = {k: stmt.excluded[k] for k in values if k != "state"}
+    updates["updated_at"] = now
+    if "state" in values:
+        updates["state"] = sa.case(
+            (
+                _state_rank(QueueItem.state) < _state_rank(stmt.excluded.state),
+                stmt.excluded.state,
+            ),
+            else_=QueueItem.state,
+        )
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["tenant_id", "interaction_id"], set_=updates)
+    )
+
+
+async def waiting_items(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    queue_id: uuid.UUID,
+    after: tuple[float, str] | None,
+    limit: int,
+) -> list[QueueItem]:
+    """Waiting work, highest priority first, then the earliest deadline."""
+    stmt = sa.select(QueueItem).where(
+        QueueItem.tenant_id == tenant_id,
+        QueueItem.queue_id == queue_id,
+        QueueItem.state == "waiting",
+    )
+    if after is not None:
+        priority, interaction_id = after
+        stmt = stmt.where(
+            sa.or_(
+                QueueItem.priority < priority,
+                sa.and_(
+                    QueueItem.priority == priority,
+                    QueueItem.interaction_id > uuid.UUID(interaction_id),
+                ),
+            )
+        )
+    stmt = stmt.order_by(QueueItem.priority.desc(), QueueItem.interaction_id).limit(limit)
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,104 @@
+"""Routing interactions into queues and keeping each queue's waiting work up to date."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.routing.db import messaging
+from services.routing.queues import repository
+from services.routing.queues.models import Queue
+from services.routing.queues.priority import decide
+from services.routing.queues.schemas import QueueCreate
+from shared import Conflict, NotFound, emit
+from shared.contracts import (
+    Envelope,
+    InteractionResolvedV1,
+    InteractionRespondedV1,
+    InteractionRoutedV1,
+    InteractionScoredV1,
+    SlaTimerStartedV1,
+)
+
+SOURCE = "resonance/routing"
+
+
+async def create_queue(session: AsyncSession, *, tenant_id: uuid.UUID, data: QueueCreate) -> Queue:
+    queue = Queue(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        name=data.name,
+        description=data.description,
+        is_default=data.is_default,
+        created_at=datetime.now(UTC),
+    )
+    if not await repository.add_queue(session, queue):
+        raise Conflict(f"A queue named {data.name!r} (or another default queue) exists already.")
+    return queue
+
+
+async def get_queue(session: AsyncSession, *, tenant_id: uuid.UUID, queue_id: uuid.UUID) -> Queue:
+    queue = await repository.get_queue(session, tenant_id=tenant_id, queue_id=queue_id)
+    if queue is None:
+        raise NotFound(f"Queue {queue_id} does not exist.")
+    return queue
+
+
+async def route_interaction(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Put a scored interaction into its queue with a priority and recommendations."""
+    p: InteractionScoredV1 = event.payload
+    queue = await repository.default_queue(session, tenant_id=event.tenant_id)
+    decision = decide(p)
+    await repository.upsert_item(
+        session,
+        tenant_id=event.tenant_id,
+        interaction_id=p.interaction_id,
+        values={
+            "queue_id": queue.id,
+            "state": "waiting",
+            "priority": decision.priority,
+            "reasons": decision.reasons,
+            "recommendations": decision.recommendations,
+            "channel": p.facts.channel,
+            "customer_id": p.customer_id,
+            "facts": p.facts.model_dump(mode="json"),
+        },
+    )
+    await emit(
+        session,
+        messaging,
+        Envelope.wrap(
+            InteractionRoutedV1(
+                interaction_id=p.interaction_id,
+                queue_id=queue.id,
+                priority=decision.priority,
+                reasons=decision.reasons,
+                recommendations=decision.recommendations,
+            ),
+            source=SOURCE,
+            tenant_id=event.tenant_id,
+            causation=event,
+        ),
+    )
+
+
+async def track_deadline(session: AsyncSession, event: Envelope[Any]) -> None:
+    p: SlaTimerStartedV1 = event.payload
+    if p.metric == "first_response":
+        await repository.upsert_item(
+            session, tenant_id=event.tenant_id, interaction_id=p.interaction_id, values={"due_at": p.due_at}
+        )
+
+
+async def track_progress(session: AsyncSession, event: Envelope[Any]) -> None:
+    p = event.payload
+    state = "done" if isinstance(p, InteractionResolvedV1) else "responded"
+    await repository.upsert_item(
+        session, tenant_id=event.tenant_id, interaction_id=p.interaction_id, values={"state": state}
+    )
+
+
+PROGRESS_EVENTS = [InteractionRespondedV1.event_type, InteractionResolvedV1.event_type]

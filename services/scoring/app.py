@@ -1,0 +1,31 @@
+"""The scoring service: the Social Customer Score and the risk of a public service failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.scoring.scores.consumers import CONSUMERS
+from services.scoring.scores.endpoints import router as scores_router
+from services.scoring.db import messaging, metadata
+from services.scoring.settings import ScoringSettings
+from shared import Broker, ServiceDefinition
+
+SERVICE = ServiceDefinition(
+    name="scoring",
+    title="Resonance scoring",
+    port=8003,
+    settings_class=ScoringSettings,
+    metadata=metadata,
+    tables=messaging,
+    migrations=Path(__file__).parent / "migrations",
+    routers=[scores_router],
+    consumers=CONSUMERS,
+    workers=[],
+)
+
+
+def create_app(settings: ScoringSettings | None = None, broker: Broker | None = None) -> FastAPI:
+    """The app uvicorn serves (`--factory services.scoring.app:create_app`)."""
+    return SERVICE.app(settings, broker)
