@@ -8,13 +8,14 @@ from pydantic_settings import SettingsConfigDict
 from shared import ServiceSettings
 
 _DEV = "dev-only-insecure-secret"  # noqa: S105 - refused outside development
+_DEV_JWT = "dev-only-insecure-jwt-signing-secret-0000"  # noqa: S105 - refused outside development
 
 
 class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RESONANCE_GATEWAY_", extra="ignore")
 
     bootstrap_secret: SecretStr = SecretStr(_DEV)
-    jwt_secret: SecretStr = SecretStr(_DEV)
+    jwt_secret: SecretStr = SecretStr(_DEV_JWT)
     jwt_ttl_seconds: int = 3600
     max_body_bytes: int = 26_214_400
     upstream_timeout_seconds: float = 30.0
@@ -31,8 +32,10 @@ class GatewaySettings(ServiceSettings):
     def _no_default_gateway_secrets(self) -> GatewaySettings:
         if self.environment == "production":
             for name in ("bootstrap_secret", "jwt_secret"):
-                if getattr(self, name).get_secret_value() in {_DEV, ""}:
+                if getattr(self, name).get_secret_value() in {_DEV, _DEV_JWT, ""}:
                     raise ValueError(f"{name} must be set outside development")
+        if len(self.jwt_secret.get_secret_value()) < 32:
+            raise ValueError("jwt_secret must have at least 32 characters")
         return self
 
     def upstreams(self) -> dict[str, str]:

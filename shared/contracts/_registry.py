@@ -9,7 +9,7 @@ from typing import Any
 from ._envelope import Envelope, EventPayload
 from . import _events
 
-__all__ = ["EVENT_TYPES", "SCHEMA_DIR", "json_schemas", "parse_envelope", "payload_class"]
+__all__ = ["EVENT_TYPES", "SCHEMA_DIR", "export", "json_schemas", "parse_envelope", "payload_class"]
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
@@ -52,7 +52,3 @@ def export(directory: Path = SCHEMA_DIR) -> list[Path]:
         written.append(path)
     return written
 
-
-if __name__ == "__main__":
-    for p in export():
-        print(p)

@@ -1,0 +1,24 @@
+"""The shared library's public names are a contract for every service."""
+
+import shared
+
+EXPECTED = {
+    "PROBLEM_RESPONSES", "ActorDep", "BadRequest", "Broker", "Conflict", "ConsumerSpec",
+    "CorrelationDep", "Database", "EventHandler", "Forbidden", "MemoryBroker", "MessagingTables",
+    "NotFound", "OutboxRelay", "Outcome", "OutgoingMessage", "Page", "PayloadTooLarge",
+    "ProblemError", "RabbitBroker", "RequestContextMiddleware", "Resource", "ServiceDefinition",
+    "ServiceRuntime", "ServiceSettings", "ServiceUnavailable", "SessionDep", "TenantDep",
+    "TooManyRequests", "Unauthorized", "UnprocessableEntity", "Worker", "bind_context",
+    "clear_context", "configure_logging", "create_messaging_tables", "decode_cursor", "emit",
+    "encode_cursor", "ensure_database", "get_logger", "install_problem_handlers", "make_metadata",
+    "problem_response", "run_migrations_online", "service_main",
+}
+
+
+def test_public_names_are_pinned() -> None:
+    assert set(shared.__all__) == EXPECTED
+
+
+def test_every_public_name_exists() -> None:
+    for name in shared.__all__:
+        assert hasattr(shared, name), name
