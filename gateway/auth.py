@@ -45,7 +45,9 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_jwt(settings: GatewaySettings, *, user_id: uuid.UUID, tenant_id: uuid.UUID, scopes: list[str]) -> str:
+def issue_jwt(
+    settings: GatewaySettings, *, user_id: uuid.UUID, tenant_id: uuid.UUID, scopes: list[str]
+) -> str:
     now = datetime.now(UTC)
     claims = {
         "sub": str(user_id),
@@ -98,11 +100,15 @@ async def _principal(request: Request) -> Principal:
             async with runtime.db.session() as session:
                 row = (
                     await session.execute(
-                        sa.select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+                        sa.select(ApiKey).where(
+                            ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
+                        )
                     )
                 ).scalar_one_or_none()
             principal = (
-                Principal(tenant_id=row.tenant_id, scopes=frozenset(row.scopes), actor=f"key:{row.id}")
+                Principal(
+                    tenant_id=row.tenant_id, scopes=frozenset(row.scopes), actor=f"key:{row.id}"
+                )
                 if row
                 else None
             )
@@ -124,7 +130,9 @@ async def _principal(request: Request) -> Principal:
             actor=f"user:{claims['sub']}",
         )
     except (jwt.PyJWTError, KeyError, ValueError):
-        raise Unauthorized("The token is not valid.", headers={"WWW-Authenticate": "Bearer"}) from None
+        raise Unauthorized(
+            "The token is not valid.", headers={"WWW-Authenticate": "Bearer"}
+        ) from None
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]

@@ -7,8 +7,8 @@ from pydantic_settings import SettingsConfigDict
 
 from shared import ServiceSettings
 
-_DEV = "dev-only-insecure-secret"  # noqa: S105 - refused outside development
-_DEV_JWT = "dev-only-insecure-jwt-signing-secret-0000"  # noqa: S105 - refused outside development
+_DEV = "dev-only-insecure-secret"
+_DEV_JWT = "dev-only-insecure-jwt-signing-secret-0000"
 
 
 class GatewaySettings(ServiceSettings):

@@ -17,7 +17,9 @@ def main() -> None:
     embedded.add_argument("--database-url", default=None, help="use this PostgreSQL instead")
     local = sub.add_parser("local", help="every service as its own process (RabbitMQ + PostgreSQL)")
     local.add_argument("--port", type=int, default=8000)
-    local.add_argument("--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/resonance")
+    local.add_argument(
+        "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/resonance"
+    )
     local.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
     args = parser.parse_args()
     if args.mode == "embedded":

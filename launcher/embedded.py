@@ -45,7 +45,12 @@ async def serve(
         app = service.app(broker=broker)
         bind = host if service.name == "gateway" else "127.0.0.1"
         config = uvicorn.Config(
-            app, host=bind, port=ports[service.name], log_config=None, access_log=False, lifespan="on"
+            app,
+            host=bind,
+            port=ports[service.name],
+            log_config=None,
+            access_log=False,
+            lifespan="on",
         )
         servers.append(uvicorn.Server(config))
     tasks = [asyncio.create_task(s.serve()) for s in servers]
@@ -85,7 +90,9 @@ async def _welcome(url: str, *, demo: bool, state_dir: Path) -> str:
     )
 
 
-def main(*, host: str, base_port: int, demo: bool, data_dir: Path, database_url: str | None) -> None:
+def main(
+    *, host: str, base_port: int, demo: bool, data_dir: Path, database_url: str | None
+) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or start_embedded_postgres(data_dir / "pg")
     with contextlib.suppress(KeyboardInterrupt):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,10 +17,24 @@ from pathlib import Path
 
 from launcher.topology import MODULES, SERVICES, env_for
 
+ORDER = ["gateway", "ingest", "identity", "scoring", "routing", "sla"]
+
 
 def ports_from(base: int) -> dict[str, int]:
-    order = ["gateway", "ingest", "identity", "scoring", "routing", "sla"]
-    return {name: base + i for i, name in enumerate(order)}
+    return {name: base + i for i, name in enumerate(ORDER)}
+
+
+def free_ports() -> dict[str, int]:
+    """A free loopback port for every deployable (for tests that run several stacks)."""
+    sockets = []
+    for _ in ORDER:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        sockets.append(s)
+    ports = {name: s.getsockname()[1] for name, s in zip(ORDER, sockets, strict=True)}
+    for s in sockets:
+        s.close()
+    return ports
 
 
 class Stack:
@@ -32,10 +47,11 @@ class Stack:
         amqp_url: str,
         exchange: str = "resonance",
         base_port: int = 8000,
+        ports: dict[str, int] | None = None,
         extra_env: dict[str, str] | None = None,
         log_dir: Path | None = None,
     ) -> None:
-        self.ports = ports_from(base_port)
+        self.ports = ports or ports_from(base_port)
         self.env = {
             **os.environ,
             **env_for(
@@ -56,7 +72,7 @@ class Stack:
 
     def start_service(self, name: str) -> None:
         out = (
-            open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the process
+            open(self.log_dir / f"{name}.log", "ab")
             if self.log_dir
             else subprocess.DEVNULL
         )

@@ -26,7 +26,7 @@ from ._http import (
     problem_response,
 )
 from ._logging import bind_context, clear_context, configure_logging, get_logger
-from ._messaging import Broker, MemoryBroker, OutgoingMessage, Outcome, RabbitBroker
+from ._messaging import Broker, MemoryBroker, Outcome, OutgoingMessage, RabbitBroker
 from ._outbox import MessagingTables, OutboxRelay, create_messaging_tables, emit
 from ._pagination import Page, decode_cursor, encode_cursor
 from ._runtime import Resource, ServiceRuntime, Worker
@@ -36,11 +36,11 @@ from ._settings import ServiceSettings
 __all__ = [
     "PROBLEM_RESPONSES",
     "ActorDep",
-    "CorrelationDep",
     "BadRequest",
     "Broker",
     "Conflict",
     "ConsumerSpec",
+    "CorrelationDep",
     "Database",
     "EventHandler",
     "Forbidden",

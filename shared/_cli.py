@@ -12,7 +12,9 @@ __all__ = ["service_main"]
 
 def service_main(definition: ServiceDefinition, *, app_factory: str) -> None:
     """Entry point of a service package; `app_factory` is the `module:function` uvicorn imports."""
-    parser = argparse.ArgumentParser(prog=f"python -m {app_factory.split(':')[0].rsplit('.', 1)[0]}")
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {app_factory.split(':')[0].rsplit('.', 1)[0]}"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply this service's database migrations and exit")
     serve = sub.add_parser("serve", help="run the HTTP API, consumers and workers")

@@ -86,7 +86,9 @@ async def process_message(
         if attempt >= max_attempts:
             log.error("consumer.event.dead_lettered", attempt=attempt, error=str(exc)[:500])
             detail = "".join(traceback.format_exception(exc))[-4000:]
-            return await _dead_letter(db, tables, consumer, body, headers, envelope, detail, attempt)
+            return await _dead_letter(
+                db, tables, consumer, body, headers, envelope, detail, attempt
+            )
         log.warning("consumer.event.retry", attempt=attempt, error=str(exc)[:500])
         EVENTS_CONSUMED.labels(service, spec.name, "retry").inc()
         return Outcome.RETRY

@@ -112,9 +112,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 class RequestContextMiddleware:
     """Request id in and out, log context, size limit and Prometheus metrics (pure ASGI)."""
 
-    def __init__(
-        self, app: ASGIApp, *, service: str, max_body_bytes: int = 1_048_576
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int = 1_048_576) -> None:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
 
 from ._logging import get_logger
 
@@ -25,8 +30,8 @@ __all__ = [
     "Broker",
     "MemoryBroker",
     "MessageHandler",
-    "OutgoingMessage",
     "Outcome",
+    "OutgoingMessage",
     "RabbitBroker",
 ]
 
@@ -207,7 +212,7 @@ class RabbitBroker(Broker):
 
         async def on_message(message: AbstractIncomingMessage) -> None:
             headers = dict(message.headers or {})
-            attempt = int(headers.get("x-attempt", 1))  # type: ignore[call-overload]
+            attempt = int(str(headers.get("x-attempt", 1)))
             try:
                 outcome = await handler(message.body, headers, attempt)
             except Exception:

@@ -1,4 +1,4 @@
-"""Prometheus metrics, defined once and labelled by service (several services may share a process)."""
+"""Prometheus metrics, defined once and labelled by service (services may share a process)."""
 
 from __future__ import annotations
 

@@ -202,7 +202,7 @@ class ServiceRuntime:
         for router in routers:
             app.include_router(router)
         app.add_middleware(
-            RequestContextMiddleware,  # type: ignore[arg-type]
+            RequestContextMiddleware,
             service=self.name,
             max_body_bytes=self.settings.max_body_bytes,
         )

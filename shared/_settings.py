@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ServiceSettings"]
 
-_DEV_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused outside development
+_DEV_SECRET = "dev-only-insecure-secret"
 
 
 class ServiceSettings(BaseSettings):

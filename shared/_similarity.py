@@ -22,7 +22,12 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SIMILARITY_KEY_VERSION", "make_similarity_key", "normalise_for_similarity", "similarity"]
+__all__ = [
+    "SIMILARITY_KEY_VERSION",
+    "make_similarity_key",
+    "normalise_for_similarity",
+    "similarity",
+]
 
 SIMILARITY_KEY_VERSION = "s1"
 _NUM_PERM = 64

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,18 +16,6 @@ import uvicorn
 PG_ADMIN = os.environ.get("RESONANCE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("RESONANCE_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 BOOTSTRAP = "dev-only-insecure-secret"
-
-
-def free_ports(n: int) -> list[int]:
-    sockets = []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        sockets.append(s)
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 async def _create_db(name: str) -> None:
@@ -103,11 +90,12 @@ class Platform:
 @pytest.fixture(scope="session")
 async def platform(database_url: str) -> AsyncIterator[Platform]:
     """Every service in-process over the in-memory broker, against real PostgreSQL."""
+    from launcher.local import free_ports
     from launcher.topology import SERVICES, env_for
     from shared import MemoryBroker
 
     names = [s.name for s in SERVICES]
-    ports = dict(zip(names, free_ports(len(names)), strict=True))
+    ports = free_ports()
     env = env_for(database_url=database_url, transport="memory", ports=ports)
     env.update({f"RESONANCE_{n.upper()}_RETRY_DELAYS_MS": "[50,100]" for n in names})
     env["RESONANCE_SLA_SCAN_INTERVAL_SECONDS"] = "0.2"
@@ -118,8 +106,12 @@ async def platform(database_url: str) -> AsyncIterator[Platform]:
     servers = [
         uvicorn.Server(
             uvicorn.Config(
-                s.app(broker=broker), host="127.0.0.1", port=ports[s.name], log_config=None,
-                access_log=False, lifespan="on",
+                s.app(broker=broker),
+                host="127.0.0.1",
+                port=ports[s.name],
+                log_config=None,
+                access_log=False,
+                lifespan="on",
             )
         )
         for s in SERVICES
@@ -149,7 +141,7 @@ async def platform(database_url: str) -> AsyncIterator[Platform]:
                 os.environ[k] = v
 
 
-async def _eventually(check, *, timeout: float = 15.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+async def _eventually(check, *, timeout: float = 15.0, interval: float = 0.1):  # type: ignore[no-untyped-def]  # noqa: ASYNC109
     """Poll an async check until it returns a truthy value; fail with the last value."""
     deadline = asyncio.get_running_loop().time() + timeout
     last = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
@@ -13,7 +12,15 @@ from shared import ServiceUnavailable, get_logger
 log = get_logger("gateway.upstreams")
 
 # Hop-by-hop and gateway-owned headers are not forwarded.
-_SKIP_RESPONSE = {"content-length", "transfer-encoding", "connection", "keep-alive", "server", "date", "x-request-id"}
+_SKIP_RESPONSE = {
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "server",
+    "date",
+    "x-request-id",
+}
 
 
 @dataclass
@@ -63,10 +70,12 @@ class Upstreams:
             ) as response:
                 payload = await response.read()
                 out_headers = {
-                    k.lower(): v for k, v in response.headers.items() if k.lower() not in _SKIP_RESPONSE
+                    k.lower(): v
+                    for k, v in response.headers.items()
+                    if k.lower() not in _SKIP_RESPONSE
                 }
                 return UpstreamResponse(response.status, out_headers, payload)
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             log.warning("gateway.upstream.unavailable", upstream=name, error=str(exc))
             raise ServiceUnavailable(
                 f"The {name} service is not reachable right now; try again shortly.",

@@ -21,7 +21,9 @@ router = APIRouter(responses=PROBLEM_RESPONSES)
 _FORWARD_REQUEST = ("content-type", "accept", "x-hub-signature-256", "if-none-match")
 
 
-def _upstream_headers(request: Request, principal: Principal, runtime: ServiceRuntime) -> dict[str, str]:
+def _upstream_headers(
+    request: Request, principal: Principal, runtime: ServiceRuntime
+) -> dict[str, str]:
     headers = {k: v for k in _FORWARD_REQUEST if (v := request.headers.get(k))}
     headers["x-tenant-id"] = str(principal.tenant_id)
     headers["x-actor-id"] = principal.actor
@@ -36,11 +38,15 @@ def _to_response(upstream: UpstreamResponse, *, replayed: bool = False) -> Respo
     media_type = headers.pop("content-type", None)
     if replayed:
         headers["idempotency-replayed"] = "true"
-    return Response(upstream.body, status_code=upstream.status, headers=headers, media_type=media_type)
+    return Response(
+        upstream.body, status_code=upstream.status, headers=headers, media_type=media_type
+    )
 
 
 @router.get("/v1/customers/{customer_id}", tags=["customers"], summary="Customer 360 view")
-async def customer_360(customer_id: uuid.UUID, request: Request, principal: PrincipalDep) -> Response:
+async def customer_360(
+    customer_id: uuid.UUID, request: Request, principal: PrincipalDep
+) -> Response:
     """Master data and identities, with the score, recent interactions and open SLA timers."""
     principal.require(*READ)
     runtime: ServiceRuntime = request.app.state.runtime

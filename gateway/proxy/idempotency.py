@@ -63,9 +63,7 @@ async def run_once(
             if record is None:
                 raise Conflict("The Idempotency-Key is being reused concurrently; retry.")
             if record.request_hash != fingerprint:
-                raise UnprocessableEntity(
-                    "This Idempotency-Key was used for a different request."
-                )
+                raise UnprocessableEntity("This Idempotency-Key was used for a different request.")
             if record.state != "done":
                 raise Conflict(
                     "A request with this Idempotency-Key is still in progress.",
@@ -113,5 +111,7 @@ async def _forget(db: Database, tenant_id: uuid.UUID, key: str) -> None:
 async def purge_expired(db: Database, *, ttl: timedelta) -> None:
     async with db.session() as session:
         await session.execute(
-            sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < datetime.now(UTC) - ttl)
+            sa.delete(IdempotencyRecord).where(
+                IdempotencyRecord.created_at < datetime.now(UTC) - ttl
+            )
         )

@@ -48,7 +48,9 @@ async def create_tenant(
 
 
 @router.post("/v1/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
-async def create_api_key(data: ApiKeyCreate, session: SessionDep, principal: PrincipalDep) -> ApiKeyCreated:
+async def create_api_key(
+    data: ApiKeyCreate, session: SessionDep, principal: PrincipalDep
+) -> ApiKeyCreated:
     principal.require("admin")
     return await service.create_api_key(session, tenant_id=principal.tenant_id, data=data)
 
@@ -77,7 +79,9 @@ async def revoke_api_key(
 @router.post("/v1/users", status_code=status.HTTP_201_CREATED, response_model=User)
 async def create_user(data: UserCreate, session: SessionDep, principal: PrincipalDep) -> User:
     principal.require("admin")
-    return User.model_validate(await service.create_user(session, tenant_id=principal.tenant_id, data=data))
+    return User.model_validate(
+        await service.create_user(session, tenant_id=principal.tenant_id, data=data)
+    )
 
 
 @router.post("/v1/auth/token", response_model=Token)

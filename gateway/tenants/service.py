@@ -65,7 +65,9 @@ async def create_tenant(session: AsyncSession, *, data: TenantCreate) -> TenantC
     return TenantCreated(tenant=TenantOut.model_validate(tenant), api_key=key)
 
 
-async def create_api_key(session: AsyncSession, *, tenant_id: uuid.UUID, data: ApiKeyCreate) -> ApiKeyCreated:
+async def create_api_key(
+    session: AsyncSession, *, tenant_id: uuid.UUID, data: ApiKeyCreate
+) -> ApiKeyCreated:
     return await _add_key(session, tenant_id=tenant_id, name=data.name, scopes=list(data.scopes))
 
 
@@ -112,7 +114,9 @@ async def create_user(session: AsyncSession, *, tenant_id: uuid.UUID, data: User
     return (await session.execute(sa.select(User).where(User.id == user_id))).scalar_one()
 
 
-async def issue_token(session: AsyncSession, *, settings: GatewaySettings, data: TokenRequest) -> Token:
+async def issue_token(
+    session: AsyncSession, *, settings: GatewaySettings, data: TokenRequest
+) -> Token:
     user = (
         await session.execute(sa.select(User).where(User.username == data.username.lower()))
     ).scalar_one_or_none()

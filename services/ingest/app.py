@@ -6,9 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.ingest.db import messaging, metadata
 from services.ingest.interactions.consumers import CONSUMERS
 from services.ingest.interactions.endpoints import router as interactions_router
-from services.ingest.db import messaging, metadata
 from services.ingest.settings import IngestSettings
 from shared import Broker, ServiceDefinition
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.routing.db import messaging, metadata
 from services.routing.queues.consumers import CONSUMERS
 from services.routing.queues.endpoints import router as queues_router
-from services.routing.db import messaging, metadata
 from services.routing.settings import RoutingSettings
 from shared import Broker, ServiceDefinition
 

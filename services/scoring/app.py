@@ -6,9 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.scoring.db import messaging, metadata
 from services.scoring.scores.consumers import CONSUMERS
 from services.scoring.scores.endpoints import router as scores_router
-from services.scoring.db import messaging, metadata
 from services.scoring.settings import ScoringSettings
 from shared import Broker, ServiceDefinition
 

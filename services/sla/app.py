@@ -6,11 +6,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.sla.db import messaging, metadata
+from services.sla.settings import SlaSettings
 from services.sla.timers.consumers import CONSUMERS
 from services.sla.timers.endpoints import router as timers_router
 from services.sla.timers.service import breach_scanner
-from services.sla.db import messaging, metadata
-from services.sla.settings import SlaSettings
 from shared import Broker, ServiceDefinition
 
 SERVICE = ServiceDefinition(

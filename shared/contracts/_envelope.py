@@ -54,7 +54,8 @@ class Envelope(BaseModel, Generic[P]):
         """Wrap a payload, inheriting correlation from the event that caused it."""
         if causation is not None and correlation_id is None:
             correlation_id = causation.correlation_id
-        return Envelope[type(payload)](  # type: ignore[misc]
+        typed: Any = Envelope[type(payload)]  # type: ignore[misc]
+        envelope: Envelope[P] = typed(
             type=payload.event_type,
             source=source,
             tenant_id=tenant_id,
@@ -62,3 +63,4 @@ class Envelope(BaseModel, Generic[P]):
             causation_id=str(causation.id) if causation is not None else None,
             payload=payload,
         )
+        return envelope

@@ -32,8 +32,20 @@ __all__ = [
 ]
 
 Channel = Literal[
-    "email", "letter", "webform", "chat", "phone", "twitter", "facebook", "instagram",
-    "mastodon", "linkedin", "xing", "blog", "news", "review",
+    "email",
+    "letter",
+    "webform",
+    "chat",
+    "phone",
+    "twitter",
+    "facebook",
+    "instagram",
+    "mastodon",
+    "linkedin",
+    "xing",
+    "blog",
+    "news",
+    "review",
 ]
 Visibility = Literal["public", "private"]
 Direction = Literal["inbound", "outbound"]

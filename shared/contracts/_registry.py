@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ._envelope import Envelope, EventPayload
 from . import _events
+from ._envelope import Envelope, EventPayload
 
 __all__ = ["EVENT_TYPES", "SCHEMA_DIR", "export", "json_schemas", "parse_envelope", "payload_class"]
 
@@ -51,4 +51,3 @@ def export(directory: Path = SCHEMA_DIR) -> list[Path]:
         path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
         written.append(path)
     return written
-

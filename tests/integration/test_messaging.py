@@ -122,7 +122,9 @@ async def _delete_topology(exchange: str) -> None:
         await channel.exchange_delete(f"{exchange}.unrouted")
 
 
-async def test_committed_event_reaches_every_consumer_once(harness: Harness, eventually: Any) -> None:
+async def test_committed_event_reaches_every_consumer_once(
+    harness: Harness, eventually: Any
+) -> None:
     seen: dict[str, list[uuid.UUID]] = {"a": [], "b": []}
 
     def handler(name: str) -> Any:
@@ -150,10 +152,14 @@ async def test_rolled_back_event_is_never_published(harness: Harness) -> None:
     await asyncio.sleep(0.5)
     assert seen == []
     async with harness.db.session() as session:
-        assert (await session.execute(sa.select(sa.func.count()).select_from(harness.tables.outbox))).scalar() == 0
+        assert (
+            await session.execute(sa.select(sa.func.count()).select_from(harness.tables.outbox))
+        ).scalar() == 0
 
 
-async def test_failing_handler_is_retried_until_it_succeeds(harness: Harness, eventually: Any) -> None:
+async def test_failing_handler_is_retried_until_it_succeeds(
+    harness: Harness, eventually: Any
+) -> None:
     attempts: list[int] = []
 
     async def flaky(session: Any, event: Envelope[Any]) -> None:
@@ -169,7 +175,9 @@ async def test_failing_handler_is_retried_until_it_succeeds(harness: Harness, ev
     assert await harness.dead_letters() == []
 
 
-async def test_event_that_always_fails_ends_as_a_dead_letter(harness: Harness, eventually: Any) -> None:
+async def test_event_that_always_fails_ends_as_a_dead_letter(
+    harness: Harness, eventually: Any
+) -> None:
     async def broken(session: Any, event: Envelope[Any]) -> None:
         raise ValueError("cannot handle this")
 
@@ -195,7 +203,11 @@ async def test_redelivered_event_changes_nothing(harness: Harness, eventually: A
     from shared import OutgoingMessage
 
     await harness.broker.publish(
-        [OutgoingMessage(routing_key=env.type, body=env.model_dump_json().encode(), message_id=str(env.id))]
+        [
+            OutgoingMessage(
+                routing_key=env.type, body=env.model_dump_json().encode(), message_id=str(env.id)
+            )
+        ]
     )
     await asyncio.sleep(0.5)
     assert applied == [env.id]

@@ -28,20 +28,29 @@ async def routed(client: httpx.AsyncClient, interaction_id: str, eventually: Any
     return await eventually(check)  # type: ignore[no-any-return]
 
 
-async def test_interaction_reaches_the_prioritised_queue_with_its_sla_due_time(platform, eventually) -> None:
-    tenant, key = await platform.new_tenant("queue order")
+async def test_interaction_reaches_the_prioritised_queue_with_its_sla_due_time(
+    platform, eventually
+) -> None:
+    _, key = await platform.new_tenant("queue order")
     async with platform.client(key) as client:
         await client.post(
             "/v1/customers",
-            json={"given_name": "Vera", "family_name": "Vip", "tier": "platinum", "value": 90000,
-                  "handles": {"twitter": "veravip"}},
+            json={
+                "given_name": "Vera",
+                "family_name": "Vip",
+                "tier": "platinum",
+                "value": 90000,
+                "handles": {"twitter": "veravip"},
+            },
         )
         quiet = (await client.post("/v1/interactions", json=tweet("Wann kommt Glasfaser?"))).json()
         vip = (
             await client.post(
                 "/v1/interactions",
                 json=tweet(
-                    "Seit drei Tagen kein Internet!!! Ich kündige!", handle="@veravip", followers=250_000
+                    "Seit drei Tagen kein Internet!!! Ich kündige!",
+                    handle="@veravip",
+                    followers=250_000,
                 ),
             )
         ).json()
@@ -53,6 +62,7 @@ async def test_interaction_reaches_the_prioritised_queue_with_its_sla_due_time(p
         assert due is not None
 
         queue_id = vip_view["queue_id"]
+
         async def both_waiting() -> list[dict[str, Any]] | None:
             items = (await client.get(f"/v1/queues/{queue_id}/items")).json()["items"]
             return items if len(items) == 2 and all(i["due_at"] for i in items) else None
@@ -66,7 +76,9 @@ async def test_interaction_reaches_the_prioritised_queue_with_its_sla_due_time(p
 async def test_first_response_stops_the_first_response_clock(platform, eventually) -> None:
     _, key = await platform.new_tenant("responses")
     async with platform.client(key) as client:
-        accepted = (await client.post("/v1/interactions", json=tweet("Hilfe, mein Router blinkt rot"))).json()
+        accepted = (
+            await client.post("/v1/interactions", json=tweet("Hilfe, mein Router blinkt rot"))
+        ).json()
         await routed(client, accepted["id"], eventually)
         reply = await client.post(
             f"/v1/interactions/{accepted['id']}/responses", json={"text": "Wir kümmern uns!"}
@@ -90,8 +102,11 @@ async def test_a_timer_that_runs_out_is_breached(platform, eventually) -> None:
     async with platform.client(key) as client:
         policy = await client.post(
             "/v1/sla/policies",
-            json={"name": "chat in a second", "conditions": {"channels": ["chat"]},
-                  "targets": {"first_response": 1}},
+            json={
+                "name": "chat in a second",
+                "conditions": {"channels": ["chat"]},
+                "targets": {"first_response": 1},
+            },
         )
         assert policy.status_code == 201, policy.text
         accepted = (
@@ -102,7 +117,9 @@ async def test_a_timer_that_runs_out_is_breached(platform, eventually) -> None:
         ).json()
 
         async def breached() -> list[dict[str, Any]]:
-            return (await client.get("/v1/sla/timers", params={"state": "breached"})).json()["items"]
+            return (await client.get("/v1/sla/timers", params={"state": "breached"})).json()[
+                "items"
+            ]
 
         timers = await eventually(breached)
         assert timers[0]["interaction_id"] == accepted["id"]
@@ -115,12 +132,16 @@ async def test_a_timer_that_runs_out_is_breached(platform, eventually) -> None:
         await eventually(view_shows_breach)
 
 
-async def test_tenant_cannot_see_another_tenants_interactions_or_customers(platform, eventually) -> None:
+async def test_tenant_cannot_see_another_tenants_interactions_or_customers(
+    platform, eventually
+) -> None:
     _, key_a = await platform.new_tenant("A")
     _, key_b = await platform.new_tenant("B")
     async with platform.client(key_a) as a, platform.client(key_b) as b:
         interaction = (await a.post("/v1/interactions", json=tweet("Nur für A"))).json()
-        customer = (await a.post("/v1/customers", json={"given_name": "Anna", "family_name": "A"})).json()
+        customer = (
+            await a.post("/v1/customers", json={"given_name": "Anna", "family_name": "A"})
+        ).json()
         assert (await b.get(f"/v1/interactions/{interaction['id']}")).status_code == 404
         assert (await b.get(f"/v1/customers/{customer['id']}")).status_code == 404
         assert (await b.get("/v1/interactions")).json()["items"] == []
@@ -184,7 +205,11 @@ async def test_request_id_is_echoed_or_created(platform) -> None:
 async def test_bad_input_is_a_problem_document_never_a_500(platform) -> None:
     async with platform.client() as client:
         cases = [
-            await client.post("/v1/interactions", content=b"{not json", headers={"content-type": "application/json"}),
+            await client.post(
+                "/v1/interactions",
+                content=b"{not json",
+                headers={"content-type": "application/json"},
+            ),
             await client.post("/v1/interactions", json={"channel": "pigeon"}),
             await client.post("/v1/interactions", json={"channel": "email", "surprise": 1}),
             await client.post("/v1/interactions", json=tweet("x", followers=-5)),
@@ -204,7 +229,9 @@ async def test_bad_input_is_a_problem_document_never_a_500(platform) -> None:
 async def test_payload_over_the_limit_is_413(platform) -> None:
     async with platform.client() as client:
         response = await client.post(
-            "/v1/interactions", content=b"x" * (26 * 1024 * 1024), headers={"content-type": "application/json"}
+            "/v1/interactions",
+            content=b"x" * (26 * 1024 * 1024),
+            headers={"content-type": "application/json"},
         )
         assert response.status_code == 413
         assert response.headers["content-type"].startswith(PROBLEM)
@@ -223,7 +250,9 @@ async def test_credentials_and_scopes_are_enforced(platform) -> None:
     async with platform.client(reader_key) as reader:
         assert (await reader.get("/v1/interactions")).status_code == 200
         assert (await reader.post("/v1/interactions", json=tweet("x"))).status_code == 403
-        assert (await reader.post("/v1/api-keys", json={"name": "x", "scopes": ["admin"]})).status_code == 403
+        assert (
+            await reader.post("/v1/api-keys", json={"name": "x", "scopes": ["admin"]})
+        ).status_code == 403
     async with platform.client() as admin:
         assert (await admin.delete(f"/v1/api-keys/{created.json()['id']}")).status_code == 204
     async with platform.client(reader_key) as revoked:
@@ -234,11 +263,14 @@ async def test_agents_log_in_with_a_password_and_get_a_token(platform) -> None:
     username = f"agent-{uuid.uuid4().hex[:6]}@example.de"
     async with platform.client() as admin:
         user = await admin.post(
-            "/v1/users", json={"username": username, "password": "correct horse battery", "role": "agent"}
+            "/v1/users",
+            json={"username": username, "password": "correct horse battery", "role": "agent"},
         )
         assert user.status_code == 201
     async with httpx.AsyncClient(base_url=platform.url) as anonymous:
-        bad = await anonymous.post("/v1/auth/token", json={"username": username, "password": "wrong password"})
+        bad = await anonymous.post(
+            "/v1/auth/token", json={"username": username, "password": "wrong password"}
+        )
         assert bad.status_code == 401
         token = await anonymous.post(
             "/v1/auth/token", json={"username": username, "password": "correct horse battery"}
@@ -255,15 +287,24 @@ async def test_customer_360_view_brings_score_and_recent_interactions(platform, 
         customer = (
             await client.post(
                 "/v1/customers",
-                json={"given_name": "Rita", "family_name": "Rundum", "emails": ["rita@example.de"],
-                      "tier": "gold", "value": 5000},
+                json={
+                    "given_name": "Rita",
+                    "family_name": "Rundum",
+                    "emails": ["rita@example.de"],
+                    "tier": "gold",
+                    "value": 5000,
+                },
             )
         ).json()
         accepted = (
             await client.post(
                 "/v1/interactions",
-                json={"channel": "email", "external_id": "<r1@example.de>", "text": "Frage zur Rechnung",
-                      "author": {"email": "Rita@Example.de"}},
+                json={
+                    "channel": "email",
+                    "external_id": "<r1@example.de>",
+                    "text": "Frage zur Rechnung",
+                    "author": {"email": "Rita@Example.de"},
+                },
             )
         ).json()
         await routed(client, accepted["id"], eventually)
@@ -278,13 +319,19 @@ async def test_erasure_forgets_the_person_everywhere(platform, eventually) -> No
     _, key = await platform.new_tenant("gdpr")
     async with platform.client(key) as client:
         customer = (
-            await client.post("/v1/customers", json={"given_name": "Erika", "emails": ["erika@example.de"]})
+            await client.post(
+                "/v1/customers", json={"given_name": "Erika", "emails": ["erika@example.de"]}
+            )
         ).json()
         accepted = (
             await client.post(
                 "/v1/interactions",
-                json={"channel": "email", "external_id": "<e1@example.de>", "text": "Meine Adresse ist geheim",
-                      "author": {"email": "erika@example.de", "name": "Erika"}},
+                json={
+                    "channel": "email",
+                    "external_id": "<e1@example.de>",
+                    "text": "Meine Adresse ist geheim",
+                    "author": {"email": "erika@example.de", "name": "Erika"},
+                },
             )
         ).json()
         await routed(client, accepted["id"], eventually)
@@ -301,8 +348,14 @@ async def test_erasure_forgets_the_person_everywhere(platform, eventually) -> No
 async def test_openapi_documents_the_public_paths(platform) -> None:
     async with httpx.AsyncClient(base_url=platform.url) as client:
         doc = (await client.get("/openapi.json")).json()
-    for path in ("/v1/interactions", "/v1/customers", "/v1/queues/{queue_id}/items", "/v1/sla/timers",
-                 "/v1/tenants", "/v1/customers/{customer_id}/score"):
+    for path in (
+        "/v1/interactions",
+        "/v1/customers",
+        "/v1/queues/{queue_id}/items",
+        "/v1/sla/timers",
+        "/v1/tenants",
+        "/v1/customers/{customer_id}/score",
+    ):
         assert path in doc["paths"], path
 
 
@@ -310,6 +363,9 @@ async def test_health_and_metrics(platform) -> None:
     async with httpx.AsyncClient(base_url=platform.url) as client:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         ready = await client.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "broker": True}
+        assert ready.status_code == 200 and ready.json()["checks"] == {
+            "database": True,
+            "broker": True,
+        }
         metrics = (await client.get("/metrics")).text
         assert "resonance_http_requests_total" in metrics

@@ -70,5 +70,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("idempotency_keys", "users", "api_keys", "tenants", "dead_letters", "inbox", "outbox"):
+    for table in (
+        "idempotency_keys",
+        "users",
+        "api_keys",
+        "tenants",
+        "dead_letters",
+        "inbox",
+        "outbox",
+    ):
         op.drop_table(table, schema=SCHEMA)

@@ -33,7 +33,9 @@ Network = Literal[NETWORKS]  # type: ignore[valid-type]
 
 
 @router.post("/v1/customers", status_code=status.HTTP_201_CREATED, response_model=Customer)
-async def create_customer(data: CustomerCreate, session: SessionDep, tenant_id: TenantDep) -> Customer:
+async def create_customer(
+    data: CustomerCreate, session: SessionDep, tenant_id: TenantDep
+) -> Customer:
     return await service.create(session, tenant_id=tenant_id, data=data)
 
 
@@ -55,7 +57,9 @@ async def search_customers(
 
 
 @router.get("/v1/customers/{customer_id}", response_model=Customer)
-async def get_customer(customer_id: uuid.UUID, session: SessionDep, tenant_id: TenantDep) -> Customer:
+async def get_customer(
+    customer_id: uuid.UUID, session: SessionDep, tenant_id: TenantDep
+) -> Customer:
     customer = await service.get(session, tenant_id=tenant_id, customer_id=customer_id)
     return await service.to_out(session, customer)
 
@@ -82,7 +86,10 @@ async def put_social_profile(
 
 @router.delete("/v1/customers/{customer_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def erase_customer(
-    customer_id: uuid.UUID, session: SessionDep, tenant_id: TenantDep, correlation_id: CorrelationDep
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    tenant_id: TenantDep,
+    correlation_id: CorrelationDep,
 ) -> Response:
     """GDPR erasure: here at once, in every other service through `customer.erased.v1`."""
     await service.erase(
@@ -92,13 +99,17 @@ async def erase_customer(
 
 
 @router.get("/v1/customers/{customer_id}/export", response_model=Customer)
-async def export_customer(customer_id: uuid.UUID, session: SessionDep, tenant_id: TenantDep) -> Customer:
+async def export_customer(
+    customer_id: uuid.UUID, session: SessionDep, tenant_id: TenantDep
+) -> Customer:
     customer = await service.get(session, tenant_id=tenant_id, customer_id=customer_id)
     return await service.to_out(session, customer)
 
 
 @router.post("/v1/identity/resolve", response_model=ResolveResponse)
-async def resolve(data: ResolveRequest, session: SessionDep, tenant_id: TenantDep) -> ResolveResponse:
+async def resolve(
+    data: ResolveRequest, session: SessionDep, tenant_id: TenantDep
+) -> ResolveResponse:
     """Who are these people? Read-only."""
     results = await service.resolve_records(session, tenant_id=tenant_id, records=data.records)
     return ResolveResponse(results=results)

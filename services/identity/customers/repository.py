@@ -52,7 +52,11 @@ async def find_by_identities(
 
 
 async def number_taken(
-    session: AsyncSession, *, tenant_id: uuid.UUID, customer_number: str, other_than: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_number: str,
+    other_than: uuid.UUID | None,
 ) -> bool:
     stmt = sa.select(Customer.id).where(
         Customer.tenant_id == tenant_id, Customer.customer_number == customer_number
@@ -93,7 +97,9 @@ async def add_identities(
             owner = (
                 await session.execute(
                     sa.select(Identity.customer_id).where(
-                        Identity.tenant_id == tenant_id, Identity.kind == kind, Identity.value == value
+                        Identity.tenant_id == tenant_id,
+                        Identity.kind == kind,
+                        Identity.value == value,
                     )
                 )
             ).scalar_one_or_none()
@@ -106,14 +112,18 @@ async def remove_identities(
     session: AsyncSession, *, customer_id: uuid.UUID, kinds: Iterable[str]
 ) -> None:
     await session.execute(
-        sa.delete(Identity).where(Identity.customer_id == customer_id, Identity.kind.in_(list(kinds)))
+        sa.delete(Identity).where(
+            Identity.customer_id == customer_id, Identity.kind.in_(list(kinds))
+        )
     )
 
 
 async def search(
     session: AsyncSession, *, tenant_id: uuid.UUID, q: str | None, after: str | None, limit: int
 ) -> list[Customer]:
-    stmt = sa.select(Customer).where(Customer.tenant_id == tenant_id, Customer.merged_into.is_(None))
+    stmt = sa.select(Customer).where(
+        Customer.tenant_id == tenant_id, Customer.merged_into.is_(None)
+    )
     if q:
         like = f"%{q.strip()}%"
         by_identity = sa.select(Identity.customer_id).where(

@@ -8,7 +8,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-NETWORKS = ("twitter", "facebook", "instagram", "mastodon", "linkedin", "xing", "blog", "tiktok", "youtube")
+NETWORKS = (
+    "twitter",
+    "facebook",
+    "instagram",
+    "mastodon",
+    "linkedin",
+    "xing",
+    "blog",
+    "tiktok",
+    "youtube",
+)
 
 
 class CustomerBase(BaseModel):

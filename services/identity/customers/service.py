@@ -83,7 +83,9 @@ async def to_out(session: AsyncSession, customer: Customer) -> CustomerOut:
     return out
 
 
-async def create(session: AsyncSession, *, tenant_id: uuid.UUID, data: CustomerCreate) -> CustomerOut:
+async def create(
+    session: AsyncSession, *, tenant_id: uuid.UUID, data: CustomerCreate
+) -> CustomerOut:
     """A customer from master data; its identifiers count as verified."""
     if errors := _invalid_identifiers(data):
         raise UnprocessableEntity("Some identifiers are not valid.", errors=errors)
@@ -134,7 +136,9 @@ async def get(session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.
 async def update(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID, data: CustomerUpdate
 ) -> CustomerOut:
-    customer = await repository.get(session, tenant_id=tenant_id, customer_id=customer_id, lock=True)
+    customer = await repository.get(
+        session, tenant_id=tenant_id, customer_id=customer_id, lock=True
+    )
     if customer is None:
         raise NotFound(f"Customer {customer_id} does not exist.")
     if errors := _invalid_identifiers(data):
@@ -147,7 +151,9 @@ async def update(
         ):
             raise Conflict(f"Customer number {number} exists already.")
         changes["customer_number"] = number
-        await repository.remove_identities(session, customer_id=customer_id, kinds=["customer_number"])
+        await repository.remove_identities(
+            session, customer_id=customer_id, kinds=["customer_number"]
+        )
         if number:
             await repository.add_identities(
                 session,
@@ -206,7 +212,11 @@ async def put_social_profile(
     )
     if data.handle and (key := identifiers.handle(network, data.handle)):
         await repository.add_identities(
-            session, tenant_id=tenant_id, customer_id=customer_id, keys=[("handle", key)], verified=True
+            session,
+            tenant_id=tenant_id,
+            customer_id=customer_id,
+            keys=[("handle", key)],
+            verified=True,
         )
     return await to_out(session, customer)
 
@@ -238,7 +248,11 @@ async def resolve_exact(
         return Resolution(customer_id=None, probability=0.0, decision="no_match")
     best = found[0]
     explanation = [
-        {"field": i.kind, "comparison": "exact" + (" (verified)" if i.verified else ""), "weight": 20.0}
+        {
+            "field": i.kind,
+            "comparison": "exact" + (" (verified)" if i.verified else ""),
+            "weight": 20.0,
+        }
         for i in found
         if i.customer_id == best.customer_id
     ]
@@ -262,9 +276,7 @@ def record_keys(record: PersonRecord) -> list[tuple[str, str]]:
 async def resolve_records(
     session: AsyncSession, *, tenant_id: uuid.UUID, records: list[PersonRecord]
 ) -> list[Resolution]:
-    return [
-        await resolve_exact(session, tenant_id=tenant_id, keys=record_keys(r)) for r in records
-    ]
+    return [await resolve_exact(session, tenant_id=tenant_id, keys=record_keys(r)) for r in records]
 
 
 async def snapshot(session: AsyncSession, customer: Customer) -> CustomerSnapshot:
@@ -288,8 +300,12 @@ async def identify_interaction(session: AsyncSession, event: Envelope[Any]) -> N
     for feature in p.extracted:
         by_kind.setdefault(feature.kind, []).append(feature.value)
     keys = identity_keys(
-        emails=[author.email, *by_kind.get("email", [])] if author.email else by_kind.get("email", []),
-        phones=[author.phone, *by_kind.get("phone", [])] if author.phone else by_kind.get("phone", []),
+        emails=[author.email, *by_kind.get("email", [])]
+        if author.email
+        else by_kind.get("email", []),
+        phones=[author.phone, *by_kind.get("phone", [])]
+        if author.phone
+        else by_kind.get("phone", []),
         handles={network: author.handle} if network and author.handle else None,
         customer_numbers=by_kind.get("customer_number", []),
     )
@@ -332,4 +348,8 @@ async def identify_interaction(session: AsyncSession, event: Envelope[Any]) -> N
         explanation=[MatchExplanation(**e) for e in resolution.explanation],
         customer=await snapshot(session, customer) if customer else None,
     )
-    await emit(session, messaging, Envelope.wrap(payload, source=SOURCE, tenant_id=event.tenant_id, causation=event))
+    await emit(
+        session,
+        messaging,
+        Envelope.wrap(payload, source=SOURCE, tenant_id=event.tenant_id, causation=event),
+    )

@@ -43,7 +43,10 @@ def _out(row: object) -> Interaction:
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
 async def create_interaction(
-    data: InteractionCreate, session: SessionDep, tenant_id: TenantDep, correlation_id: CorrelationDep
+    data: InteractionCreate,
+    session: SessionDep,
+    tenant_id: TenantDep,
+    correlation_id: CorrelationDep,
 ) -> Accepted:
     """Take one normalised interaction; a replay of the same external id returns the first."""
     return await service.receive(
@@ -121,10 +124,16 @@ async def respond(
 
 @router.post("/{interaction_id}/resolve", response_model=Interaction)
 async def resolve(
-    interaction_id: uuid.UUID, session: SessionDep, tenant_id: TenantDep, correlation_id: CorrelationDep
+    interaction_id: uuid.UUID,
+    session: SessionDep,
+    tenant_id: TenantDep,
+    correlation_id: CorrelationDep,
 ) -> Interaction:
     return _out(
         await service.resolve(
-            session, tenant_id=tenant_id, interaction_id=interaction_id, correlation_id=correlation_id
+            session,
+            tenant_id=tenant_id,
+            interaction_id=interaction_id,
+            correlation_id=correlation_id,
         )
     )

@@ -142,7 +142,9 @@ async def count_responses(
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def erase_customer(session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+async def erase_customer(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> int:
     """GDPR erasure: drop the content and personal data of the customer's interactions."""
     result = await session.execute(
         sa.update(Interaction)

@@ -34,7 +34,15 @@ from shared.contracts import (
 
 SOURCE = "resonance/ingest"
 PUBLIC_CHANNELS = {
-    "twitter", "facebook", "instagram", "mastodon", "linkedin", "xing", "blog", "news", "review",
+    "twitter",
+    "facebook",
+    "instagram",
+    "mastodon",
+    "linkedin",
+    "xing",
+    "blog",
+    "news",
+    "review",
 }
 
 
@@ -177,7 +185,9 @@ async def receive_batch(
     )
 
 
-async def get(session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID) -> Interaction:
+async def get(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID
+) -> Interaction:
     row = await repository.get(session, tenant_id=tenant_id, interaction_id=interaction_id)
     if row is None:
         raise NotFound(f"Interaction {interaction_id} does not exist.")
@@ -194,7 +204,9 @@ async def respond(
     correlation_id: str,
 ) -> ResponseOut:
     """Record an agent's reply; the first one stops the first-response clock downstream."""
-    row = await repository.get(session, tenant_id=tenant_id, interaction_id=interaction_id, lock=True)
+    row = await repository.get(
+        session, tenant_id=tenant_id, interaction_id=interaction_id, lock=True
+    )
     if row is None:
         raise NotFound(f"Interaction {interaction_id} does not exist.")
     if row.status == "resolved":
@@ -243,14 +255,20 @@ async def resolve(
     session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID, correlation_id: str
 ) -> Interaction:
     """Mark the interaction resolved (idempotent) and announce it once."""
-    row = await repository.get(session, tenant_id=tenant_id, interaction_id=interaction_id, lock=True)
+    row = await repository.get(
+        session, tenant_id=tenant_id, interaction_id=interaction_id, lock=True
+    )
     if row is None:
         raise NotFound(f"Interaction {interaction_id} does not exist.")
     if row.resolved_at is None:
         now = datetime.now(UTC)
         row.resolved_at = now
         await repository.project(
-            session, tenant_id=tenant_id, interaction_id=interaction_id, values={}, status="resolved"
+            session,
+            tenant_id=tenant_id,
+            interaction_id=interaction_id,
+            values={},
+            status="resolved",
         )
         await emit(
             session,

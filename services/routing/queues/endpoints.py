@@ -55,4 +55,6 @@ async def queue_items(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor([rows[-1].priority, str(rows[-1].interaction_id)])
-    return Page[QueueItem](items=[QueueItem.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return Page[QueueItem](
+        items=[QueueItem.model_validate(r) for r in rows], next_cursor=next_cursor
+    )

@@ -33,7 +33,9 @@ async def default_queue(session: AsyncSession, *, tenant_id: uuid.UUID) -> Queue
     return (await session.execute(stmt)).scalar_one()
 
 
-async def get_queue(session: AsyncSession, *, tenant_id: uuid.UUID, queue_id: uuid.UUID) -> Queue | None:
+async def get_queue(
+    session: AsyncSession, *, tenant_id: uuid.UUID, queue_id: uuid.UUID
+) -> Queue | None:
     stmt = sa.select(Queue).where(Queue.tenant_id == tenant_id, Queue.id == queue_id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -47,7 +49,9 @@ async def add_queue(session: AsyncSession, queue: Queue) -> bool:
     """Insert; False when the name (or the default slot) is taken."""
     values = {c.name: getattr(queue, c.key) for c in Queue.__table__.columns}
     inserted = (
-        await session.execute(insert(Queue).values(**values).on_conflict_do_nothing().returning(Queue.id))
+        await session.execute(
+            insert(Queue).values(**values).on_conflict_do_nothing().returning(Queue.id)
+        )
     ).first()
     return inserted is not None
 
@@ -57,7 +61,11 @@ def _state_rank(column: Any) -> Any:
 
 
 async def upsert_item(
-    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID, values: dict[str, Any]
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    interaction_id: uuid.UUID,
+    values: dict[str, Any],
 ) -> None:
     """Create or update an item; its state only ever moves forward."""
     now = datetime.now(UTC)

@@ -89,7 +89,10 @@ async def track_deadline(session: AsyncSession, event: Envelope[Any]) -> None:
     p: SlaTimerStartedV1 = event.payload
     if p.metric == "first_response":
         await repository.upsert_item(
-            session, tenant_id=event.tenant_id, interaction_id=p.interaction_id, values={"due_at": p.due_at}
+            session,
+            tenant_id=event.tenant_id,
+            interaction_id=p.interaction_id,
+            values={"due_at": p.due_at},
         )
 
 

@@ -26,6 +26,8 @@ async def get_config(session: SessionDep, tenant_id: TenantDep) -> ScoringConfig
 
 
 @router.put("/v1/scoring/config", response_model=ScoringConfig)
-async def put_config(config: ScoringConfig, session: SessionDep, tenant_id: TenantDep) -> ScoringConfig:
-    """Replace the tenant's weights and thresholds; an invalid config is a 422 and stores nothing."""
+async def put_config(
+    config: ScoringConfig, session: SessionDep, tenant_id: TenantDep
+) -> ScoringConfig:
+    """Replace the tenant's weights and thresholds; an invalid config is a 422, nothing stored."""
     return await service.put_config(session, tenant_id=tenant_id, config=config)

@@ -29,7 +29,9 @@ class CustomerScore(Base):
 
 class ScoreHistory(Base):
     __tablename__ = "score_history"
-    __table_args__ = (sa.Index("ix_score_history_customer", "tenant_id", "customer_id", "computed_at"),)
+    __table_args__ = (
+        sa.Index("ix_score_history_customer", "tenant_id", "customer_id", "computed_at"),
+    )
 
     id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

@@ -18,7 +18,9 @@ async def get_config(session: AsyncSession, *, tenant_id: uuid.UUID) -> dict[str
     return row.config if row else None
 
 
-async def put_config(session: AsyncSession, *, tenant_id: uuid.UUID, config: dict[str, Any]) -> None:
+async def put_config(
+    session: AsyncSession, *, tenant_id: uuid.UUID, config: dict[str, Any]
+) -> None:
     now = datetime.now(UTC)
     stmt = insert(TenantConfig).values(tenant_id=tenant_id, config=config, updated_at=now)
     await session.execute(

@@ -29,12 +29,16 @@ async def config_for(session: AsyncSession, *, tenant_id: uuid.UUID) -> ScoringC
     return ScoringConfig.model_validate(stored) if stored else ScoringConfig()
 
 
-async def put_config(session: AsyncSession, *, tenant_id: uuid.UUID, config: ScoringConfig) -> ScoringConfig:
+async def put_config(
+    session: AsyncSession, *, tenant_id: uuid.UUID, config: ScoringConfig
+) -> ScoringConfig:
     await repository.put_config(session, tenant_id=tenant_id, config=config.model_dump(mode="json"))
     return config
 
 
-async def get_score(session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Score:
+async def get_score(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> Score:
     row = await repository.get_score(session, tenant_id=tenant_id, customer_id=customer_id)
     if row is None:
         raise NotFound(f"Customer {customer_id} has no score yet.")
@@ -49,7 +53,9 @@ async def get_score(session: AsyncSession, *, tenant_id: uuid.UUID, customer_id:
         computed_at=row.computed_at,
         history=[
             ScorePoint(
-                social_customer_score=p.social_customer_score, tier=p.tier, computed_at=p.computed_at
+                social_customer_score=p.social_customer_score,
+                tier=p.tier,
+                computed_at=p.computed_at,
             )
             for p in points
         ],
@@ -61,7 +67,12 @@ def _author_signals(p: InteractionIdentifiedV1) -> dict[str, Any]:
     author = p.facts.author
     network = p.facts.channel
     if author.followers is None or network not in {
-        "twitter", "facebook", "instagram", "mastodon", "linkedin", "xing",
+        "twitter",
+        "facebook",
+        "instagram",
+        "mastodon",
+        "linkedin",
+        "xing",
     }:
         return {}
     return {
@@ -83,7 +94,9 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         signals = CustomerSignals.from_snapshot(p.customer)
         if author_profiles:
             merged = {**{k: v.model_dump() for k, v in signals.profiles.items()}, **author_profiles}
-            signals = signals.model_copy(update={"profiles": CustomerSignals(profiles=merged).profiles})
+            signals = signals.model_copy(
+                update={"profiles": CustomerSignals(profiles=merged).profiles}
+            )
     else:
         signals = CustomerSignals(profiles=author_profiles)
     score = compute_score(signals, config)
@@ -93,7 +106,10 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         previous = await repository.get_score(
             session, tenant_id=event.tenant_id, customer_id=p.customer_id, lock=True
         )
-        changed = previous is None or abs(previous.social_customer_score - score.social_customer_score) >= 0.5
+        changed = (
+            previous is None
+            or abs(previous.social_customer_score - score.social_customer_score) >= 0.5
+        )
         await repository.save_score(
             session,
             CustomerScore(
@@ -119,8 +135,14 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         components=score.components,
         risk=risk,
     )
-    await emit(session, messaging, Envelope.wrap(payload, source=SOURCE, tenant_id=event.tenant_id, causation=event))
+    await emit(
+        session,
+        messaging,
+        Envelope.wrap(payload, source=SOURCE, tenant_id=event.tenant_id, causation=event),
+    )
 
 
 async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
-    await repository.erase(session, tenant_id=event.tenant_id, customer_id=event.payload.customer_id)
+    await repository.erase(
+        session, tenant_id=event.tenant_id, customer_id=event.payload.customer_id
+    )

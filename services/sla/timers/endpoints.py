@@ -24,7 +24,9 @@ router = APIRouter(prefix="/v1/sla", tags=["sla"], responses=PROBLEM_RESPONSES)
 @router.post("/policies", status_code=status.HTTP_201_CREATED, response_model=Policy)
 async def create_policy(data: PolicyCreate, session: SessionDep, tenant_id: TenantDep) -> Policy:
     """A policy; the first matching one by `position` applies to new interactions."""
-    return Policy.model_validate(await service.create_policy(session, tenant_id=tenant_id, data=data))
+    return Policy.model_validate(
+        await service.create_policy(session, tenant_id=tenant_id, data=data)
+    )
 
 
 @router.get("/policies", response_model=Page[Policy])

@@ -31,7 +31,11 @@ class Timer(Base):
     __tablename__ = "timers"
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "interaction_id", "metric"),
-        sa.Index("ix_timers_open_due", "due_at", postgresql_where=sa.text("state IN ('running', 'warning')")),
+        sa.Index(
+            "ix_timers_open_due",
+            "due_at",
+            postgresql_where=sa.text("state IN ('running', 'warning')"),
+        ),
         sa.Index("ix_timers_open_warn", "warn_at", postgresql_where=sa.text("state = 'running'")),
         sa.Index("ix_timers_tenant_state", "tenant_id", "state", "due_at"),
     )

@@ -68,7 +68,9 @@ async def stop_timers(
     return list((await session.execute(stmt)).scalars())
 
 
-async def advance_due(session: AsyncSession, *, now: datetime, limit: int = 500) -> tuple[list[Timer], list[Timer]]:
+async def advance_due(
+    session: AsyncSession, *, now: datetime, limit: int = 500
+) -> tuple[list[Timer], list[Timer]]:
     """Move timers past their warning or due time forward; returns (warned, breached)."""
     breach_ids = (
         sa.select(Timer.id)
@@ -99,7 +101,10 @@ async def advance_due(session: AsyncSession, *, now: datetime, limit: int = 500)
     warned = list(
         (
             await session.execute(
-                sa.update(Timer).where(Timer.id.in_(warn_ids)).values(state="warning").returning(Timer)
+                sa.update(Timer)
+                .where(Timer.id.in_(warn_ids))
+                .values(state="warning")
+                .returning(Timer)
             )
         ).scalars()
     )
@@ -122,7 +127,8 @@ async def list_timers(
         stmt = stmt.where(Timer.interaction_id == interaction_id)
     if after is not None:
         stmt = stmt.where(
-            sa.tuple_(Timer.due_at, Timer.id) > sa.tuple_(datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+            sa.tuple_(Timer.due_at, Timer.id)
+            > sa.tuple_(datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
         )
     stmt = stmt.order_by(Timer.due_at, Timer.id).limit(limit)
     return list((await session.execute(stmt)).scalars())

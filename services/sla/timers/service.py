@@ -49,7 +49,9 @@ DEFAULT_FIRST_RESPONSE = {
 }
 
 
-async def create_policy(session: AsyncSession, *, tenant_id: uuid.UUID, data: PolicyCreate) -> Policy:
+async def create_policy(
+    session: AsyncSession, *, tenant_id: uuid.UUID, data: PolicyCreate
+) -> Policy:
     policy = Policy(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -77,9 +79,11 @@ async def start(session: AsyncSession, event: Envelope[Any]) -> None:
     p: InteractionReceivedV1 = event.payload
     if p.facts.direction != "inbound":
         return
-    policy_name, targets, warn_ratio = "default", {
-        "first_response": DEFAULT_FIRST_RESPONSE.get(p.facts.channel, 24 * HOUR)
-    }, 0.8
+    policy_name, targets, warn_ratio = (
+        "default",
+        {"first_response": DEFAULT_FIRST_RESPONSE.get(p.facts.channel, 24 * HOUR)},
+        0.8,
+    )
     for policy in await repository.policies(session, tenant_id=event.tenant_id):
         if _matches(policy, p.facts):
             policy_name, targets, warn_ratio = policy.name, policy.targets, policy.warn_ratio
@@ -163,7 +167,9 @@ async def stop(session: AsyncSession, event: Envelope[Any]) -> None:
 
 def _warning(t: Timer) -> Envelope[Any]:
     return Envelope.wrap(
-        SlaWarningV1(timer_id=t.id, interaction_id=t.interaction_id, metric=t.metric, due_at=t.due_at),  # type: ignore[arg-type]
+        SlaWarningV1(
+            timer_id=t.id, interaction_id=t.interaction_id, metric=t.metric, due_at=t.due_at
+        ),  # type: ignore[arg-type]
         source=SOURCE,
         tenant_id=t.tenant_id,
     )

@@ -74,7 +74,10 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index(
-        "ix_interactions_tenant_customer", "interactions", ["tenant_id", "customer_id"], schema=SCHEMA
+        "ix_interactions_tenant_customer",
+        "interactions",
+        ["tenant_id", "customer_id"],
+        schema=SCHEMA,
     )
     op.create_table(
         "responses",

@@ -50,7 +50,10 @@ def upgrade() -> None:
         sa.Column("breached_at", ts),
         sa.Column("stopped_at", ts),
         sa.UniqueConstraint(
-            "tenant_id", "interaction_id", "metric", name="uq_timers_tenant_id_interaction_id_metric"
+            "tenant_id",
+            "interaction_id",
+            "metric",
+            name="uq_timers_tenant_id_interaction_id_metric",
         ),
         schema=SCHEMA,
     )

@@ -1,0 +1,49 @@
+# Resonance developer commands. `make run` and `make test` are the README's first two commands.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+
+.PHONY: setup run run-local test test-fast lint format bench lock clean
+
+$(STAMP):
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+## Everything in one process: embedded PostgreSQL, in-memory broker, demo data.
+run: setup
+	$(PY) -m launcher embedded --demo
+
+## Every service as its own process against the local RabbitMQ and PostgreSQL.
+run-local: setup
+	$(PY) -m launcher local
+
+## The whole suite: unit, integration (real PostgreSQL + RabbitMQ) and end-to-end.
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not e2e"
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PIP) install -q -c constraints.txt -e '.[dev,bench]'
+	$(PY) bench/pipeline.py
+
+lock: setup
+	$(PIP) freeze --exclude-editable | sed '1i # Pinned versions of every dependency (pip install -c constraints.txt ...); regenerate with `make lock`.' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
