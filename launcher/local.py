@@ -71,11 +71,7 @@ class Stack:
         return f"http://127.0.0.1:{self.ports['gateway']}"
 
     def start_service(self, name: str) -> None:
-        out = (
-            open(self.log_dir / f"{name}.log", "ab")
-            if self.log_dir
-            else subprocess.DEVNULL
-        )
+        out = open(self.log_dir / f"{name}.log", "ab") if self.log_dir else subprocess.DEVNULL
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", MODULES[name], "serve", "--port", str(self.ports[name])],
             env=self.env,

@@ -32,6 +32,7 @@ from ._pagination import Page, decode_cursor, encode_cursor
 from ._runtime import Resource, ServiceRuntime, Worker
 from ._service import ServiceDefinition
 from ._settings import ServiceSettings
+from ._similarity import make_similarity_key, similarity
 
 __all__ = [
     "PROBLEM_RESPONSES",
@@ -77,7 +78,9 @@ __all__ = [
     "get_logger",
     "install_problem_handlers",
     "make_metadata",
+    "make_similarity_key",
     "problem_response",
     "run_migrations_online",
     "service_main",
+    "similarity",
 ]

@@ -46,4 +46,7 @@ def service_main(definition: ServiceDefinition, *, app_factory: str) -> None:
         http="httptools",
         access_log=False,
         log_config=None,
+        # Longer than the gateway's pooled keep-alive (30 s), so the client closes first and
+        # never reuses a connection the server has just dropped.
+        timeout_keep_alive=75,
     )

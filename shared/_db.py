@@ -66,6 +66,7 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=10,
             pool_pre_ping=True,
             connect_args={"server_settings": {"application_name": f"resonance-{schema}"}},
         )

@@ -12,11 +12,18 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._errors import PayloadTooLarge, ProblemError, Unauthorized, UnprocessableEntity
+from ._errors import (
+    PayloadTooLarge,
+    ProblemError,
+    ServiceUnavailable,
+    Unauthorized,
+    UnprocessableEntity,
+)
 from ._logging import bind_context, clear_context, get_logger
 from ._metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -96,6 +103,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             "detail": str(exc.detail),
         } | _instance(request)
         return problem_response(exc.status_code, body, dict(exc.headers or {}))
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def _saturated(request: Request, exc: SQLAlchemyTimeoutError) -> Response:
+        log.warning("http.database_pool_exhausted", path=request.url.path)
+        problem = ServiceUnavailable("The service is saturated; retry shortly.")
+        return problem_response(
+            503, problem.to_problem() | _instance(request), {"Retry-After": "1"}
+        )
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:

@@ -73,6 +73,8 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.db, self.broker, tables, batch=settings.outbox_batch)
         self.db.on_commit(self._wake_relay)
         self._tasks: list[asyncio.Task[None]] = []
+        # Consumers share the pool's base size; the overflow stays free for HTTP requests.
+        self._handler_slots = asyncio.Semaphore(settings.database_pool_size)
         self.state: dict[str, Any] = {}
 
     @staticmethod
@@ -150,6 +152,12 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(guarded(), name=f"{self.name}:{name}"))
 
     async def _handle(
+        self, spec: ConsumerSpec, body: bytes, headers: dict[str, Any], attempt: int
+    ) -> Outcome:
+        async with self._handler_slots:
+            return await self._process(spec, body, headers, attempt)
+
+    async def _process(
         self, spec: ConsumerSpec, body: bytes, headers: dict[str, Any], attempt: int
     ) -> Outcome:
         return await process_message(

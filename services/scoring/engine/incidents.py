@@ -10,13 +10,13 @@ one similarity call per open cluster.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from shared import similarity as shared_similarity
 from shared.contracts import InteractionFacts
 
 from .config import IncidentConfig
@@ -56,17 +56,6 @@ class _TenantState:
     latest: datetime | None = None
 
 
-def _shared_similarity() -> Similarity:
-    try:
-        module = importlib.import_module("shared._similarity")
-    except ImportError as exc:  # pragma: no cover - depends on the deployed shared library
-        raise RuntimeError(
-            "shared._similarity is not available; pass similarity= to IncidentDetector"
-        ) from exc
-    func: Similarity = module.similarity
-    return func
-
-
 class IncidentDetector:
     """Keeps a bounded window of negative public messages per tenant and spots spikes."""
 
@@ -79,7 +68,7 @@ class IncidentDetector:
         max_reported_ids: int = 100,
     ) -> None:
         self.config = config or IncidentConfig()
-        self._similarity = similarity or _shared_similarity()
+        self._similarity = similarity or shared_similarity
         self._tenants: OrderedDict[Hashable, _TenantState] = OrderedDict()
         self._max_tenants = max_tenants
         self._max_reported_ids = max_reported_ids

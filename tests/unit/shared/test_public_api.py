@@ -3,6 +3,8 @@
 import shared
 
 EXPECTED = {
+    "make_similarity_key",
+    "similarity",
     "PROBLEM_RESPONSES",
     "ActorDep",
     "BadRequest",
