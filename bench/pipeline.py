@@ -200,8 +200,10 @@ async def bootstrap(stack: Stack) -> tuple[str, str]:
 
 
 async def pipeline(
-    stack: Stack, key: str, exchange: str, n: int, concurrency: int
+    stack: Stack, key: str, exchange: str, n: int, concurrency: int, rate: float | None = None
 ) -> dict[str, float]:
+    """Post n tweets (at `rate` per second, or as fast as they are accepted) and time each one
+    from the gateway's 202 to the `interaction.routed.v1` event."""
     routed_at: dict[str, float] = {}
     all_routed = asyncio.Event()
     connection = await aio_pika.connect(AMQP)
@@ -234,7 +236,7 @@ async def pipeline(
         async def post(i: int) -> None:
             payload = {
                 "channel": "twitter",
-                "external_id": f"bench-{i}-{uuid.uuid4().hex[:6]}",
+                "external_id": f"bench-{uuid.uuid4().hex}",
                 "author": {
                     "name": f"User {i}",
                     "handle": f"@user{i % 500}",
@@ -250,8 +252,13 @@ async def pipeline(
                         raise RuntimeError(f"{response.status}: {body}")
                     accepted_at[body["id"]] = time.perf_counter()
 
+        async def paced(i: int) -> None:
+            if rate:
+                await asyncio.sleep(i / rate)
+            await post(i)
+
         started = time.perf_counter()
-        await asyncio.gather(*(post(i) for i in range(n)))
+        await asyncio.gather(*(paced(i) for i in range(n)))
         accept_elapsed = time.perf_counter() - started
     try:
         await asyncio.wait_for(all_routed.wait(), timeout=max(120, n / 10))
@@ -278,6 +285,8 @@ async def main() -> None:
     parser.add_argument("--raw-messages", type=int, default=20000)
     parser.add_argument("--hop-seconds", type=int, default=10)
     parser.add_argument("--hop-connections", type=int, default=32)
+    parser.add_argument("--paced-share", type=float, default=0.6, help="of saturation")
+    parser.add_argument("--paced-seconds", type=float, default=20)
     parser.add_argument("--no-wrk", action="store_true")
     parser.add_argument("--logs", type=Path, default=None, help="keep each service's log here")
     args = parser.parse_args()
@@ -319,7 +328,7 @@ async def main() -> None:
             f"gateway keeps {results['gateway'][0] / results['direct'][0]:.0%} of direct throughput"
         )
 
-        print(f"\n== pipeline: {args.interactions} tweets, gateway 202 -> interaction.routed.v1")
+        print(f"\n== pipeline at saturation: {args.interactions} tweets, 202 -> routed")
         r = await pipeline(stack, key, exchange, args.interactions, args.concurrency)
         print(f"accepted by the gateway {r['accepted_per_s']:8.0f} /s")
         print(f"sustained end to end    {r['sustained_per_s']:8.0f} /s ({int(r['routed'])} routed)")
@@ -330,6 +339,14 @@ async def main() -> None:
         # outbox rows and state rows each stage writes.
         print(f"as a share of raw RabbitMQ publish/4: {r['sustained_per_s'] / (publish / 4):.1%}")
         print(f"share of raw one-row PostgreSQL tx / 8: {r['sustained_per_s'] / (single / 8):.1%}")
+        paced_rate = max(1.0, round(r["sustained_per_s"] * args.paced_share))
+        count = int(paced_rate * args.paced_seconds)
+        print(f"\n== pipeline paced at {paced_rate:.0f}/s ({args.paced_share:.0%} of saturation)")
+        p = await pipeline(stack, key, exchange, count, args.concurrency, rate=paced_rate)
+        print(f"sustained end to end    {p['sustained_per_s']:8.0f} /s ({int(p['routed'])} routed)")
+        print(
+            f"latency to routed p50 {p['p50']:.0f} ms p95 {p['p95']:.0f} ms p99 {p['p99']:.0f} ms"
+        )
     finally:
         stack.stop()
         admin = await asyncpg.connect(PG)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -27,6 +28,10 @@ _NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def make_metadata(schema: str) -> MetaData:
@@ -67,7 +72,10 @@ class Database:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_timeout=10,
-            pool_pre_ping=True,
+            # No pre-ping: it costs a round trip per checkout; dead connections are recycled.
+            pool_recycle=1800,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
             connect_args={"server_settings": {"application_name": f"resonance-{schema}"}},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)

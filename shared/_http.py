@@ -234,7 +234,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _tenant(
+async def _tenant(
     request: Request,
     x_tenant_id: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_internal_token: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -248,11 +248,11 @@ def _tenant(
         raise Unauthorized("Missing tenant.") from None
 
 
-def _correlation(request: Request) -> str:
+async def _correlation(request: Request) -> str:
     return str(request.scope.get("request_id") or uuid.uuid4().hex)
 
 
-def _actor(x_actor_id: Annotated[str | None, Header(include_in_schema=False)] = None) -> str | None:
+async def _actor(x_actor_id: Annotated[str | None, Header(include_in_schema=False)] = None) -> str | None:
     return x_actor_id
 
 

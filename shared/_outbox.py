@@ -85,12 +85,12 @@ async def emit(session: AsyncSession, tables: MessagingTables, *envelopes: Envel
             "id": env.id,
             "type": env.type,
             "tenant_id": env.tenant_id,
-            "envelope": orjson.loads(env.model_dump_json()),
+            "envelope": env.model_dump(mode="json"),
             "created_at": env.occurred_at,
         }
         for env in envelopes
     ]
-    await session.execute(insert(tables.outbox), rows)
+    await session.execute(tables.outbox.insert(), rows)
     session.info[OUTBOX_WRITTEN] = True
 
 

@@ -99,6 +99,7 @@ async def platform(database_url: str) -> AsyncIterator[Platform]:
     env = env_for(database_url=database_url, transport="memory", ports=ports)
     env.update({f"RESONANCE_{n.upper()}_RETRY_DELAYS_MS": "[50,100]" for n in names})
     env["RESONANCE_SLA_SCAN_INTERVAL_SECONDS"] = "0.2"
+    env["RESONANCE_INGEST_FEED_POLL_SECONDS"] = "0.2"
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     broker = MemoryBroker(retry_delays_ms=(50, 100))

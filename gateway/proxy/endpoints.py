@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from gateway.auth import Principal, PrincipalDep
+from gateway.auth import Principal, PrincipalDep, authenticate, meta_webhook_principal
 from gateway.proxy import idempotency
 from gateway.proxy.client import UpstreamResponse, Upstreams
 from gateway.proxy.routes import READ, resolve
@@ -83,8 +83,9 @@ async def customer_360(
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
 )
-async def forward(path: str, request: Request, principal: PrincipalDep) -> Response:
+async def forward(path: str, request: Request) -> Response:
     """Every other public call goes to the service that owns it."""
+    principal = meta_webhook_principal(request) or await authenticate(request)
     runtime: ServiceRuntime = request.app.state.runtime
     full_path = request.url.path
     upstream = resolve(request.method, full_path, principal)

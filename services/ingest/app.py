@@ -7,6 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.ingest.db import messaging, metadata
+from services.ingest.channels.endpoints import router as channels_router
+from services.ingest.feeds.endpoints import router as feeds_router
+from services.ingest.feeds.service import feed_poller
 from services.ingest.interactions.consumers import CONSUMERS
 from services.ingest.interactions.endpoints import router as interactions_router
 from services.ingest.settings import IngestSettings
@@ -20,9 +23,9 @@ SERVICE = ServiceDefinition(
     metadata=metadata,
     tables=messaging,
     migrations=Path(__file__).parent / "migrations",
-    routers=[interactions_router],
+    routers=[interactions_router, channels_router, feeds_router],
     consumers=CONSUMERS,
-    workers=[],
+    workers=[feed_poller],
 )
 
 

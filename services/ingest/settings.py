@@ -11,4 +11,4 @@ class IngestSettings(ServiceSettings):
     max_body_bytes: int = 26_214_400  # raw e-mails with attachments
     meta_app_secret: str = ""
     meta_verify_token: str = ""
-    feed_poll_seconds: float = 300.0
+    feed_poll_seconds: float = 30.0  # how often due feeds are looked for

@@ -13,18 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.ingest.interactions.models import STATUSES, Interaction, Response
 
 
+_table = Interaction.__table__
+# Built once: the values are bound at execution, so the compiled statement is cached.
+_INSERT_NEW = (
+    insert(_table)
+    .on_conflict_do_nothing(
+        index_elements=["tenant_id", "channel", "external_id"],
+        index_where=sa.text("external_id IS NOT NULL"),
+    )
+    .returning(_table.c.id)
+)
+
+
 async def insert_new(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:
     """Insert unless the (tenant, channel, external id) exists; the new id or None."""
-    stmt = (
-        insert(Interaction)
-        .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=["tenant_id", "channel", "external_id"],
-            index_where=sa.text("external_id IS NOT NULL"),
-        )
-        .returning(Interaction.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return (await session.execute(_INSERT_NEW, values)).scalar_one_or_none()
 
 
 async def find_by_external(

@@ -72,12 +72,6 @@ async def receive(
     session: AsyncSession, *, tenant_id: uuid.UUID, data: InteractionCreate, correlation_id: str
 ) -> Accepted:
     """Store a new interaction and announce it; a replay of the same external id changes nothing."""
-    if data.external_id is not None:
-        existing = await repository.find_by_external(
-            session, tenant_id=tenant_id, channel=data.channel, external_id=data.external_id
-        )
-        if existing is not None:
-            return Accepted(id=existing.id, status=existing.status, duplicate=True)  # type: ignore[arg-type]
     now = datetime.now(UTC)
     extraction, similarity_key = _extraction(data)
     visibility = data.visibility or ("public" if data.channel in PUBLIC_CHANNELS else "private")
@@ -104,14 +98,14 @@ async def receive(
         "in_reply_to": data.in_reply_to,
         "attachments": [a.model_dump() for a in data.attachments],
         "engagement": data.engagement,
-        "meta": data.metadata,
+        "metadata": data.metadata,
         "raw": data.raw,
         "extracted": extraction.model_dump(mode="json"),
         "similarity_key": similarity_key,
         "sla": {"timers": [], "state": None, "next_due_at": None},
     }
     inserted = await repository.insert_new(session, values)
-    if inserted is None:  # a concurrent request stored the same external id first
+    if inserted is None:  # a replay, or a concurrent request stored the same external id first
         existing = await repository.find_by_external(
             session, tenant_id=tenant_id, channel=data.channel, external_id=data.external_id or ""
         )
@@ -145,6 +139,25 @@ async def receive(
         Envelope.wrap(payload, source=SOURCE, tenant_id=tenant_id, correlation_id=correlation_id),
     )
     return Accepted(id=interaction_id, status="received")
+
+
+async def receive_many(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    items: list[InteractionCreate],
+    correlation_id: str,
+) -> list[Accepted]:
+    """Store several parsed interactions (e.g. the tweets of one stream chunk)."""
+    results = []
+    for data in items:
+        async with session.begin_nested():
+            results.append(
+                await receive(
+                    session, tenant_id=tenant_id, data=data, correlation_id=correlation_id
+                )
+            )
+    return results
 
 
 async def receive_batch(
