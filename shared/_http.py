@@ -252,7 +252,9 @@ async def _correlation(request: Request) -> str:
     return str(request.scope.get("request_id") or uuid.uuid4().hex)
 
 
-async def _actor(x_actor_id: Annotated[str | None, Header(include_in_schema=False)] = None) -> str | None:
+async def _actor(
+    x_actor_id: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> str | None:
     return x_actor_id
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.ingest.db import messaging, metadata
 from services.ingest.channels.endpoints import router as channels_router
+from services.ingest.db import messaging, metadata
 from services.ingest.feeds.endpoints import router as feeds_router
 from services.ingest.feeds.service import feed_poller
 from services.ingest.interactions.consumers import CONSUMERS

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest.interactions.models import STATUSES, Interaction, Response
 
-
 _table = Interaction.__table__
 # Built once: the values are bound at execution, so the compiled statement is cached.
 _INSERT_NEW = (
