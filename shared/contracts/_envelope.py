@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -21,6 +22,11 @@ class EventPayload(BaseModel):
 
 
 P = TypeVar("P", bound=EventPayload)
+
+
+@functools.cache
+def _parametrised(payload_type: type[EventPayload]) -> Any:
+    return Envelope[payload_type]  # type: ignore[valid-type]
 
 
 def _now() -> datetime:
@@ -54,7 +60,7 @@ class Envelope(BaseModel, Generic[P]):
         """Wrap a payload, inheriting correlation from the event that caused it."""
         if causation is not None and correlation_id is None:
             correlation_id = causation.correlation_id
-        typed: Any = Envelope[type(payload)]  # type: ignore[misc]
+        typed: Any = _parametrised(type(payload))
         envelope: Envelope[P] = typed(
             type=payload.event_type,
             source=source,

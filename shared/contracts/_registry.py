@@ -27,11 +27,21 @@ def payload_class(event_type: str) -> type[EventPayload]:
     return EVENT_TYPES[event_type]
 
 
+# Parametrising a generic model is costly; do it once per event type.
+_ENVELOPES: dict[str, Any] = {
+    event_type: Envelope[cls]  # type: ignore[valid-type]
+    for event_type, cls in EVENT_TYPES.items()
+}
+
+
 def parse_envelope(raw: bytes | str | dict[str, Any]) -> Envelope[Any]:
     """Validate an envelope and its payload against the registered model for its type."""
-    data = json.loads(raw) if isinstance(raw, bytes | str) else raw
-    cls = payload_class(data["type"])
-    return Envelope[cls].model_validate(data)  # type: ignore[valid-type]
+    if isinstance(raw, bytes | str):
+        data = json.loads(raw)
+    else:
+        data = raw
+    envelope: Envelope[Any] = _ENVELOPES[data["type"]].model_validate(data)
+    return envelope
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

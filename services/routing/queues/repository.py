@@ -17,6 +17,11 @@ ITEM_STATES = ("pending", "waiting", "responded", "done")
 
 async def default_queue(session: AsyncSession, *, tenant_id: uuid.UUID) -> Queue:
     """The tenant's default queue, created on first use (safe under concurrency)."""
+    stmt = sa.select(Queue).where(Queue.tenant_id == tenant_id, Queue.is_default.is_(True))
+    existing = (await session.execute(stmt)).scalar_one_or_none()
+    if existing is not None:
+        # Looking first matters: concurrent inserts of the same key would wait on each other.
+        return existing
     await session.execute(
         insert(Queue)
         .values(
@@ -29,7 +34,6 @@ async def default_queue(session: AsyncSession, *, tenant_id: uuid.UUID) -> Queue
         )
         .on_conflict_do_nothing()
     )
-    stmt = sa.select(Queue).where(Queue.tenant_id == tenant_id, Queue.is_default.is_(True))
     return (await session.execute(stmt)).scalar_one()
 
 

@@ -53,19 +53,35 @@ async def history(
     return list((await session.execute(stmt)).scalars())
 
 
-async def save_score(session: AsyncSession, score: CustomerScore, *, changed: bool) -> None:
-    await session.merge(score)
+_scores = CustomerScore.__table__
+_UPSERT_SCORE = insert(_scores)
+_UPSERT_SCORE = _UPSERT_SCORE.on_conflict_do_update(
+    index_elements=["tenant_id", "customer_id"],
+    set_={
+        c.name: _UPSERT_SCORE.excluded[c.name]
+        for c in _scores.columns
+        if c.name not in ("tenant_id", "customer_id")
+    },
+)
+
+
+async def save_score(session: AsyncSession, values: dict[str, Any], *, changed: bool) -> None:
+    """Keep the current score; a move of the score is also appended to the history."""
+    await session.execute(_UPSERT_SCORE, values)
     if changed:
-        session.add(
-            ScoreHistory(
-                tenant_id=score.tenant_id,
-                customer_id=score.customer_id,
-                social_customer_score=score.social_customer_score,
-                tier=score.tier,
-                computed_at=score.computed_at,
-            )
+        await session.execute(
+            sa.insert(ScoreHistory.__table__),
+            {
+                k: values[k]
+                for k in (
+                    "tenant_id",
+                    "customer_id",
+                    "social_customer_score",
+                    "tier",
+                    "computed_at",
+                )
+            },
         )
-    await session.flush()
 
 
 async def erase(session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:

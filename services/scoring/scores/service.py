@@ -16,7 +16,6 @@ from services.scoring.engine import (
     compute_score,
 )
 from services.scoring.scores import repository
-from services.scoring.scores.models import CustomerScore
 from services.scoring.scores.schemas import Score, ScorePoint
 from shared import NotFound, emit
 from shared.contracts import Envelope, InteractionIdentifiedV1, InteractionScoredV1
@@ -112,17 +111,17 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         )
         await repository.save_score(
             session,
-            CustomerScore(
-                tenant_id=event.tenant_id,
-                customer_id=p.customer_id,
-                social_customer_score=score.social_customer_score,
-                value_score=score.value_score,
-                influence_score=score.influence_score,
-                tier=score.tier,
-                components=[c.model_dump() for c in score.components],
-                signals=signals.model_dump(mode="json"),
-                computed_at=now,
-            ),
+            {
+                "tenant_id": event.tenant_id,
+                "customer_id": p.customer_id,
+                "social_customer_score": score.social_customer_score,
+                "value_score": score.value_score,
+                "influence_score": score.influence_score,
+                "tier": score.tier,
+                "components": [c.model_dump() for c in score.components],
+                "signals": signals.model_dump(mode="json"),
+                "computed_at": now,
+            },
             changed=changed,
         )
     payload = InteractionScoredV1(
