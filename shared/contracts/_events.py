@@ -13,6 +13,10 @@ from ._envelope import EventPayload
 __all__ = [
     "AuthorClaims",
     "CustomerErasedV1",
+    "CustomerMergedV1",
+    "CustomerScoreChangedV1",
+    "CustomerUnmergedV1",
+    "IncidentDetectedV1",
     "CustomerSnapshot",
     "ExtractedFeature",
     "InteractionFacts",
@@ -229,6 +233,51 @@ class SlaBreachedV1(EventPayload):
     metric: Literal["first_response", "next_response", "resolution"]
     due_at: datetime
     breached_at: datetime
+
+
+class CustomerScoreChangedV1(EventPayload):
+    """A customer's Social Customer Score moved across a tier boundary."""
+
+    event_type: ClassVar[str] = "customer.score_changed.v1"
+
+    customer_id: uuid.UUID
+    previous_tier: str | None
+    tier: str
+    previous_score: float | None = Field(default=None, ge=0.0, le=100.0)
+    social_customer_score: float = Field(ge=0.0, le=100.0)
+
+
+class IncidentDetectedV1(EventPayload):
+    """Similar negative public messages are piling up: one incident, many people."""
+
+    event_type: ClassVar[str] = "incident.detected.v1"
+
+    incident_id: uuid.UUID
+    interaction_ids: list[uuid.UUID]
+    size: int = Field(ge=1)
+    rate_per_hour: float = Field(ge=0.0)
+    first_seen: datetime
+    last_seen: datetime
+    sample_text: str | None = None
+
+
+class CustomerMergedV1(EventPayload):
+    """`merged_id` now lives on as `survivor_id`; its interactions follow."""
+
+    event_type: ClassVar[str] = "customer.merged.v1"
+
+    survivor_id: uuid.UUID
+    merged_id: uuid.UUID
+
+
+class CustomerUnmergedV1(EventPayload):
+    """A merge was undone: `restored_id` is a customer of its own again."""
+
+    event_type: ClassVar[str] = "customer.unmerged.v1"
+
+    survivor_id: uuid.UUID
+    restored_id: uuid.UUID
+    interaction_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
 class CustomerErasedV1(EventPayload):
