@@ -25,6 +25,8 @@ ROUTES: tuple[Route, ...] = (
     _r(r"^/v1/customers/[^/]+/score$", "scoring"),
     _r(r"^/v1/scoring/config$", "scoring", ("PUT",)),
     _r(r"^/v1/scoring(/.*)?$", "scoring"),
+    _r(r"^/v1/channels/[^/]+/config$", "ingest", ("PUT",)),
+    _r(r"^/v1/ingest/settings$", "ingest", ("PUT",)),
     _r(r"^/v1/(interactions|channels|feeds)(/.*)?$", "ingest"),
     _r(r"^/v1/customers/[^/]+$", "identity", ("DELETE",)),
     _r(r"^/v1/(customers|identity|jobs)(/.*)?$", "identity"),

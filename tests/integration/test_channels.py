@@ -210,3 +210,31 @@ async def test_feed_mentions_of_the_brand_become_public_news_interactions(
         )
         assert duplicate.status_code == 409
         assert json.loads(duplicate.text)["status"] == 409
+
+
+async def test_tenant_customer_number_format_is_recognised(platform, eventually) -> None:
+    _, key = await platform.new_tenant("patterns")
+    async with platform.client(key) as client:
+        bad = await client.put(
+            "/v1/ingest/settings",
+            json={
+                "customer_number_patterns": [{"kind": "customer_number", "pattern": "ACME-\\d+"}]
+            },
+        )
+        assert bad.status_code == 422  # no capture group
+        saved = await client.put(
+            "/v1/ingest/settings",
+            json={
+                "customer_number_patterns": [
+                    {"kind": "customer_number", "pattern": "\\b(ACME-\\d{6})\\b"}
+                ],
+                "default_language": "de",
+            },
+        )
+        assert saved.status_code == 200, saved.text
+        accepted = await client.post(
+            "/v1/interactions",
+            json={"channel": "chat", "external_id": "c-77", "text": "Mein Konto: ACME-123456."},
+        )
+        body = (await client.get(f"/v1/interactions/{accepted.json()['id']}")).json()
+        assert "ACME-123456" in body["extracted"]["customer_numbers"]

@@ -22,6 +22,8 @@ from services.ingest.interactions.schemas import (
     ResponseCreate,
     ResponseOut,
 )
+from services.ingest.tenant_settings import service as tenant_settings
+from services.ingest.tenant_settings.service import ExtractionSettings
 from shared import Conflict, NotFound, emit
 from shared.contracts import (
     AuthorClaims,
@@ -46,8 +48,10 @@ PUBLIC_CHANNELS = {
 }
 
 
-def _extraction(data: InteractionCreate) -> tuple[Extraction, str | None]:
-    analysis = analyse(data)
+def _extraction(
+    data: InteractionCreate, settings: ExtractionSettings
+) -> tuple[Extraction, str | None]:
+    analysis = analyse(data, patterns=settings.patterns, default_language=settings.default_language)
     grouped: dict[str, list[str]] = {}
     for feature in analysis.features:
         grouped.setdefault(feature.kind, [])
@@ -73,7 +77,8 @@ async def receive(
 ) -> Accepted:
     """Store a new interaction and announce it; a replay of the same external id changes nothing."""
     now = datetime.now(UTC)
-    extraction, similarity_key = _extraction(data)
+    settings = await tenant_settings.for_tenant(session, tenant_id=tenant_id)
+    extraction, similarity_key = _extraction(data, settings)
     visibility = data.visibility or ("public" if data.channel in PUBLIC_CHANNELS else "private")
     interaction_id = uuid.uuid4()
     occurred_at = data.occurred_at or now
