@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest.db import messaging
-from services.ingest.extraction import analyse
+from services.ingest.extraction import Analysis, analyse
 from services.ingest.interactions import repository
 from services.ingest.interactions.models import Interaction, Response
 from services.ingest.interactions.schemas import (
@@ -23,7 +23,6 @@ from services.ingest.interactions.schemas import (
     ResponseOut,
 )
 from services.ingest.tenant_settings import service as tenant_settings
-from services.ingest.tenant_settings.service import ExtractionSettings
 from shared import Conflict, NotFound, emit
 from shared.contracts import (
     AuthorClaims,
@@ -48,10 +47,7 @@ PUBLIC_CHANNELS = {
 }
 
 
-def _extraction(
-    data: InteractionCreate, settings: ExtractionSettings
-) -> tuple[Extraction, str | None]:
-    analysis = analyse(data, patterns=settings.patterns, default_language=settings.default_language)
+def _extraction(analysis: Analysis) -> tuple[Extraction, str | None]:
     grouped: dict[str, list[str]] = {}
     for feature in analysis.features:
         grouped.setdefault(feature.kind, [])
@@ -73,12 +69,21 @@ def _extraction(
 
 
 async def receive(
-    session: AsyncSession, *, tenant_id: uuid.UUID, data: InteractionCreate, correlation_id: str
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    data: InteractionCreate,
+    correlation_id: str,
+    analysis: Analysis | None = None,
 ) -> Accepted:
     """Store a new interaction and announce it; a replay of the same external id changes nothing."""
     now = datetime.now(UTC)
-    settings = await tenant_settings.for_tenant(session, tenant_id=tenant_id)
-    extraction, similarity_key = _extraction(data, settings)
+    if analysis is None:
+        settings = await tenant_settings.for_tenant(session, tenant_id=tenant_id)
+        analysis = analyse(
+            data, patterns=settings.patterns, default_language=settings.default_language
+        )
+    extraction, similarity_key = _extraction(analysis)
     visibility = data.visibility or ("public" if data.channel in PUBLIC_CHANNELS else "private")
     interaction_id = uuid.uuid4()
     occurred_at = data.occurred_at or now
@@ -173,33 +178,30 @@ async def receive_batch(
     correlation_id: str,
 ) -> BatchResult:
     """Each item is validated and stored on its own: one bad item does not reject the rest."""
-    results: list[BatchItemResult] = []
+    results: dict[int, BatchItemResult] = {}
+    valid: list[tuple[int, InteractionCreate]] = []
     for index, raw in enumerate(items):
         try:
-            data = InteractionCreate.model_validate(raw)
+            valid.append((index, InteractionCreate.model_validate(raw)))
         except ValidationError as exc:
             errors = [
                 {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
                 for e in exc.errors()
             ]
-            results.append(BatchItemResult(index=index, status="rejected", errors=errors))
-            continue
-        async with session.begin_nested():
-            accepted = await receive(
-                session, tenant_id=tenant_id, data=data, correlation_id=correlation_id
-            )
-        results.append(
-            BatchItemResult(
-                index=index,
-                status="duplicate" if accepted.duplicate else "accepted",
-                id=accepted.id,
-            )
+            results[index] = BatchItemResult(index=index, status="rejected", errors=errors)
+    stored = await receive_many(
+        session, tenant_id=tenant_id, items=[d for _, d in valid], correlation_id=correlation_id
+    )
+    for (index, _), accepted in zip(valid, stored, strict=True):
+        results[index] = BatchItemResult(
+            index=index, status="duplicate" if accepted.duplicate else "accepted", id=accepted.id
         )
+    ordered = [results[i] for i in range(len(items))]
     return BatchResult(
-        accepted=sum(r.status == "accepted" for r in results),
-        duplicates=sum(r.status == "duplicate" for r in results),
-        rejected=sum(r.status == "rejected" for r in results),
-        items=results,
+        accepted=sum(r.status == "accepted" for r in ordered),
+        duplicates=sum(r.status == "duplicate" for r in ordered),
+        rejected=sum(r.status == "rejected" for r in ordered),
+        items=ordered,
     )
 
 
