@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -184,3 +185,37 @@ async def test_work_waits_in_the_broker_while_a_service_is_down(stack: Stack, ev
             return body["status"] == "routed"
 
         await eventually(routed, timeout=40)
+
+
+async def test_timers_survive_a_crash_of_the_sla_service(stack: Stack, eventually) -> None:
+    key = await _tenant(stack.url)
+    async with _client(stack.url, key) as client:
+        await client.post(
+            "/v1/sla/policies",
+            json={
+                "name": "chat in three seconds",
+                "conditions": {"channels": ["chat"]},
+                "targets": {"first_response": 3},
+            },
+        )
+        accepted = (
+            await client.post(
+                "/v1/interactions", json={"channel": "chat", "external_id": "c-1", "text": "Hallo?"}
+            )
+        ).json()
+
+        async def running() -> bool:
+            timers = (await client.get("/v1/sla/timers", params={"state": "running"})).json()
+            return any(t["interaction_id"] == accepted["id"] for t in timers["items"])
+
+        await eventually(running, timeout=30)
+        stack.stop_service("sla", kill=True)
+        await asyncio.sleep(4)  # the deadline passes while nobody watches
+        stack.start_service("sla")
+        stack.wait_ready(names=["sla"])
+
+        async def breached() -> bool:
+            body = (await client.get(f"/v1/interactions/{accepted['id']}")).json()
+            return body["sla"]["state"] == "breached"
+
+        await eventually(breached, timeout=30)
