@@ -127,10 +127,18 @@ def install_problem_handlers(app: FastAPI) -> None:
 class RequestContextMiddleware:
     """Request id in and out, log context, size limit and Prometheus metrics (pure ASGI)."""
 
-    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int = 1_048_576) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        max_body_bytes: int = 1_048_576,
+        upload_limits: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        self.upload_limits = upload_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,7 +153,7 @@ class RequestContextMiddleware:
             bind_context(tenant_id=headers[TENANT_ID])
         started = time.perf_counter()
         status_holder = [500]
-        limit = scope.get("resonance.max_body_bytes", self.max_body_bytes)
+        limit = self.upload_limits.get(scope["path"], self.max_body_bytes)
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             await self._too_large(scope, send, request_id, limit)

@@ -213,5 +213,6 @@ class ServiceRuntime:
             RequestContextMiddleware,
             service=self.name,
             max_body_bytes=self.settings.max_body_bytes,
+            upload_limits={p: self.settings.max_upload_bytes for p in self.settings.upload_paths},
         )
         return app

@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = None  # None: JSON outside development
     internal_secret: SecretStr = SecretStr(_DEV_SECRET)
     max_body_bytes: int = 1_048_576
+    # Bulk uploads are streamed, never held in memory, so they may be far larger.
+    max_upload_bytes: int = 1_073_741_824
+    upload_paths: tuple[str, ...] = ("/v1/customers/import",)
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> ServiceSettings:

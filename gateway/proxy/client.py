@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from shared import ServiceUnavailable, get_logger
+from shared import ProblemError, ServiceUnavailable, get_logger
 
 log = get_logger("gateway.upstreams")
 
@@ -76,6 +76,8 @@ class Upstreams:
                 }
                 return UpstreamResponse(response.status, out_headers, payload)
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+            if isinstance(exc.__cause__, ProblemError):  # e.g. an upload over the size limit
+                raise exc.__cause__ from None
             log.warning("gateway.upstream.unavailable", upstream=name, error=str(exc))
             raise ServiceUnavailable(
                 f"The {name} service is not reachable right now; try again shortly.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -111,7 +112,14 @@ async def forward(path: str, request: Request) -> Response:
             forward=send,
         )
         return _to_response(response, replayed=replayed)
-    body = await request.body() if request.method in ("POST", "PUT", "PATCH") else None
+    body: bytes | AsyncIterator[bytes] | None = None
+    if full_path in runtime.settings.upload_paths:
+        # Bulk uploads stream through; the size limit is enforced while they pass.
+        body = request.stream()
+        if content_length := request.headers.get("content-length"):
+            headers["content-length"] = content_length
+    elif request.method in ("POST", "PUT", "PATCH"):
+        body = await request.body()
     response = await upstreams.request(
         upstream, request.method, full_path, query=query, headers=headers, body=body
     )
