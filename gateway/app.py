@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from gateway.admin.endpoints import router as admin_router
 from gateway.auth import KeyCache
 from gateway.db import messaging, metadata
 from gateway.openapi import router as openapi_router
@@ -53,7 +54,7 @@ SERVICE = ServiceDefinition(
     tables=messaging,
     migrations=Path(__file__).parent / "migrations",
     # The catch-all forwarder must stay last.
-    routers=[openapi_router, tenants_router, proxy_router],
+    routers=[openapi_router, tenants_router, admin_router, proxy_router],
     workers=[purge_idempotency_keys],
     resources=[upstream_pool],
     default_docs=False,

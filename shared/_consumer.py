@@ -49,6 +49,7 @@ async def process_message(
     headers: dict[str, Any],
     attempt: int,
     max_attempts: int,
+    dead_letter: bool = True,
 ) -> Outcome:
     """Run the handler once for this event, exactly once in effect."""
     consumer = f"{service}.{spec.name}"
@@ -83,6 +84,9 @@ async def process_message(
         EVENTS_CONSUMED.labels(service, spec.name, "ok").inc()
         return Outcome.ACK
     except Exception as exc:
+        if not dead_letter:
+            log.warning("consumer.event.replay_failed", error=str(exc)[:500])
+            return Outcome.REJECT
         if attempt >= max_attempts:
             log.error("consumer.event.dead_lettered", attempt=attempt, error=str(exc)[:500])
             detail = "".join(traceback.format_exception(exc))[-4000:]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ._consumer import ConsumerSpec, process_message
 from ._db import Database
+from ._dead_letters import dead_letter_router
 from ._http import (
     RequestContextMiddleware,
     add_operational_routes,
@@ -207,6 +208,7 @@ class ServiceRuntime:
         app.state.runtime = self
         install_problem_handlers(app)
         add_operational_routes(app, self)
+        app.include_router(dead_letter_router)
         for router in routers:
             app.include_router(router)
         app.add_middleware(

@@ -22,7 +22,7 @@ router = APIRouter(responses=PROBLEM_RESPONSES)
 _FORWARD_REQUEST = ("content-type", "accept", "x-hub-signature-256", "if-none-match")
 
 
-def _upstream_headers(
+def upstream_headers(
     request: Request, principal: Principal, runtime: ServiceRuntime
 ) -> dict[str, str]:
     headers = {k: v for k in _FORWARD_REQUEST if (v := request.headers.get(k))}
@@ -52,7 +52,7 @@ async def customer_360(
     principal.require(*READ)
     runtime: ServiceRuntime = request.app.state.runtime
     upstreams: Upstreams = runtime.state["upstreams"]
-    headers = _upstream_headers(request, principal, runtime)
+    headers = upstream_headers(request, principal, runtime)
     customer, score, interactions = await asyncio.gather(
         upstreams.request("identity", "GET", f"/v1/customers/{customer_id}", headers=headers),
         upstreams.request("scoring", "GET", f"/v1/customers/{customer_id}/score", headers=headers),
@@ -91,7 +91,7 @@ async def forward(path: str, request: Request) -> Response:
     full_path = request.url.path
     upstream = resolve(request.method, full_path, principal)
     upstreams: Upstreams = runtime.state["upstreams"]
-    headers = _upstream_headers(request, principal, runtime)
+    headers = upstream_headers(request, principal, runtime)
     query = request.url.query
     key = request.headers.get("idempotency-key")
     if key is not None and request.method == "POST":

@@ -369,3 +369,51 @@ async def test_health_and_metrics(platform) -> None:
         }
         metrics = (await client.get("/metrics")).text
         assert "resonance_http_requests_total" in metrics
+
+
+async def test_events_that_keep_failing_become_dead_letters_admins_can_see(
+    platform, eventually
+) -> None:
+    from datetime import UTC, datetime
+
+    from shared import OutgoingMessage
+    from shared.contracts import Envelope, InteractionFacts, InteractionReceivedV1
+
+    tenant, key = await platform.new_tenant("dead letters")
+    # A handle longer than any identity can hold: identity fails on it every time.
+    facts = InteractionFacts.model_validate(
+        {
+            "channel": "twitter",
+            "visibility": "public",
+            "occurred_at": datetime.now(UTC),
+            "author": {"handle": "@" + "x" * 500},
+        }
+    )
+    event = Envelope.wrap(
+        InteractionReceivedV1(interaction_id=uuid.uuid4(), facts=facts, text="poison"),
+        source="test",
+        tenant_id=uuid.UUID(tenant),
+    )
+    await platform.broker.publish(
+        [
+            OutgoingMessage(
+                routing_key=event.type,
+                body=event.model_dump_json().encode(),
+                message_id=str(event.id),
+            )
+        ]
+    )
+    async with platform.client(key) as client:
+
+        async def listed() -> list[dict[str, Any]]:
+            body = (await client.get("/v1/admin/dead-letters")).json()
+            return [d for d in body["items"] if d["event_id"] == str(event.id)]
+
+        letters = await eventually(listed, timeout=20)
+        assert letters[0]["service"] == "identity"
+        assert letters[0]["attempts"] == 5
+        replay = await client.post(f"/v1/admin/dead-letters/{letters[0]['id']}/replay")
+        assert replay.status_code == 409  # still failing: it stays a dead letter
+    _, other_key = await platform.new_tenant("other")
+    async with platform.client(other_key) as other:
+        assert (await other.get("/v1/admin/dead-letters")).json()["items"] == []
