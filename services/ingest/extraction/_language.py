@@ -11,6 +11,7 @@ LANGUAGES = (
     Language.GERMAN, Language.ENGLISH, Language.FRENCH, Language.SPANISH,
     Language.ITALIAN, Language.DUTCH, Language.TURKISH, Language.POLISH,
 )  # fmt: skip
+SUPPORTED_CODES = frozenset(language.iso_code_639_1.name.lower() for language in LANGUAGES)
 MIN_CHARS = 20
 MIN_CONFIDENCE = 0.5
 

@@ -20,7 +20,7 @@ from shared.contracts import ExtractedFeature
 
 from . import _addresses, _identifiers, _names
 from ._encoder import embed, embed_many
-from ._language import detect_language, detector
+from ._language import SUPPORTED_CODES, detect_language, detector
 from ._sentiment import classify
 from ._signals import escalation_signals, urgency
 from ._spans import Found
@@ -188,7 +188,13 @@ def _finish(
     features += _text_features(parts.signature, "signature", patterns, multiline=True)
     features += _metadata_features(item.metadata, patterns)
 
-    language = detect_language(meaning, default_language)
+    # X and Mastodon report the language they detected on the whole post; trust it when it is
+    # one we model, and spare the detector.
+    reported = item.metadata.get("lang")
+    if isinstance(reported, str) and reported.lower() in SUPPORTED_CODES:
+        language: str | None = reported.lower()
+    else:
+        language = detect_language(meaning, default_language)
     sentiment, label = classify(embedding, meaning, language)
     cue_text = f"{item.subject or ''}\n{parts.body}"
     signals = escalation_signals(cue_text)
