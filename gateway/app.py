@@ -17,6 +17,7 @@ from gateway.openapi import router as openapi_router
 from gateway.proxy import idempotency
 from gateway.proxy.client import Upstreams
 from gateway.proxy.endpoints import router as proxy_router
+from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from gateway.tenants.endpoints import router as tenants_router
 from shared import Broker, ServiceDefinition, ServiceRuntime
@@ -32,6 +33,9 @@ async def upstream_pool(runtime: ServiceRuntime) -> AsyncIterator[None]:
     )
     runtime.state["upstreams"] = upstreams
     runtime.state["key_cache"] = KeyCache(settings.api_key_cache_seconds)
+    runtime.state["rate_limiter"] = RateLimiter(
+        rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+    )
     try:
         yield
     finally:

@@ -99,7 +99,13 @@ def meta_webhook_principal(request: Request) -> Principal | None:
 
 
 async def authenticate(request: Request) -> Principal:
-    """The caller behind the request's bearer token."""
+    """The caller behind the request's bearer token, within its rate limit."""
+    principal = await _identify(request)
+    request.app.state.runtime.state["rate_limiter"].check(principal.actor)
+    return principal
+
+
+async def _identify(request: Request) -> Principal:
     runtime: ServiceRuntime = request.app.state.runtime
     settings: GatewaySettings = runtime.settings  # type: ignore[assignment]
     header = request.headers.get("authorization", "")

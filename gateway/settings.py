@@ -21,6 +21,8 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_seconds: float = 30.0
     upstream_connections: int = 256
     api_key_cache_seconds: float = 30.0
+    rate_limit_per_second: float = 500.0  # per API key or user; 0 disables
+    rate_limit_burst: int = 1000
     idempotency_ttl_hours: int = 24
     ingest_url: str = "http://127.0.0.1:8001"
     identity_url: str = "http://127.0.0.1:8002"
