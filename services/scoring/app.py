@@ -7,7 +7,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.scoring.db import messaging, metadata
-from services.scoring.scores.consumers import CONSUMERS
+from services.scoring.graph.consumers import CONSUMERS as GRAPH_CONSUMERS
+from services.scoring.incidents.consumers import CONSUMERS as INCIDENT_CONSUMERS
+from services.scoring.incidents.endpoints import router as incidents_router
+from services.scoring.recompute.endpoints import router as recompute_router
+from services.scoring.recompute.service import recompute_worker
+from services.scoring.scores.consumers import CONSUMERS as SCORE_CONSUMERS
 from services.scoring.scores.endpoints import router as scores_router
 from services.scoring.settings import ScoringSettings
 from shared import Broker, ServiceDefinition
@@ -20,9 +25,9 @@ SERVICE = ServiceDefinition(
     metadata=metadata,
     tables=messaging,
     migrations=Path(__file__).parent / "migrations",
-    routers=[scores_router],
-    consumers=CONSUMERS,
-    workers=[],
+    routers=[scores_router, incidents_router, recompute_router],
+    consumers=[*SCORE_CONSUMERS, *GRAPH_CONSUMERS, *INCIDENT_CONSUMERS],
+    workers=[recompute_worker],
 )
 
 

@@ -12,18 +12,82 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from shared import similarity as shared_similarity
 from shared.contracts import InteractionFacts
 
 from .config import IncidentConfig
 
-__all__ = ["IncidentCandidate", "IncidentDetector", "Similarity"]
+__all__ = [
+    "IncidentCandidate",
+    "IncidentDetector",
+    "Similarity",
+    "closest",
+    "is_relevant",
+    "should_announce",
+    "spike_rates",
+]
 
 Similarity = Callable[[str, str], float]
+T = TypeVar("T")
+# An incident is announced again only when it has grown this much since the last announcement.
+REGROWTH_FACTOR = 2.0
+
+
+def is_relevant(facts: InteractionFacts, config: IncidentConfig) -> bool:
+    """Inbound, public, negative (or escalating) and with a similarity key."""
+    if facts.direction != "inbound" or facts.visibility != "public":
+        return False
+    if not facts.similarity_key:
+        return False
+    if facts.sentiment is None:
+        return bool(facts.escalation_signals)
+    return facts.sentiment <= config.max_sentiment
+
+
+def closest(
+    key: str,
+    clusters: Iterable[tuple[T, str]],
+    *,
+    threshold: float,
+    similarity: Similarity = shared_similarity,
+) -> T | None:
+    """The cluster whose representative key is most similar to `key`, at or above threshold."""
+    best, best_sim = None, threshold
+    for cluster, representative in clusters:
+        sim = similarity(key, representative)
+        if sim >= best_sim:
+            best, best_sim = cluster, sim
+    return best
+
+
+def spike_rates(
+    *, size: int, recent: int, first_seen: datetime, latest: datetime, window_minutes: float
+) -> tuple[float, float]:
+    """Messages/hour over the cluster's span and messages/hour² (recent half against older half).
+
+    `recent` counts the members in the later half of the window ending at `latest`. The span is
+    at least 5 minutes so a burst of copies is fast but not infinitely fast.
+    """
+    window_h = window_minutes / 60.0
+    half_h = window_h / 2.0
+    older = size - recent
+    span = (latest - first_seen).total_seconds() / 3600.0
+    span_h = min(window_h, max(span, 5.0 / 60.0))
+    return size / span_h, (recent / half_h - older / half_h) / half_h
+
+
+def should_announce(
+    size: int, *, reported_size: int, min_size: int, growth: float = REGROWTH_FACTOR
+) -> bool:
+    """Announce once at `min_size`, then again each time the cluster has grown by `growth`×."""
+    if size < min_size:
+        return False
+    return reported_size <= 0 or size >= reported_size * growth
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +144,7 @@ class IncidentDetector:
 
     def is_relevant(self, facts: InteractionFacts) -> bool:
         """Inbound, public, negative (or escalating) and with a similarity key."""
-        if facts.direction != "inbound" or facts.visibility != "public":
-            return False
-        if not facts.similarity_key:
-            return False
-        if facts.sentiment is None:
-            return bool(facts.escalation_signals)
-        return facts.sentiment <= self.config.max_sentiment
+        return is_relevant(facts, self.config)
 
     def observe(
         self, tenant_id: Hashable, *, interaction_id: Hashable, facts: InteractionFacts
@@ -111,11 +169,12 @@ class IncidentDetector:
             return None  # arrived too late to be part of a spike
         self._evict(state, cutoff)
 
-        best, best_sim = None, self.config.similarity_threshold
-        for cluster in state.clusters:
-            sim = self._similarity(key, cluster.key)
-            if sim >= best_sim:
-                best, best_sim = cluster, sim
+        best = closest(
+            key,
+            ((c, c.key) for c in state.clusters),
+            threshold=self.config.similarity_threshold,
+            similarity=self._similarity,
+        )
         if best is None:
             if len(state.clusters) >= self.config.max_clusters_per_tenant:
                 # Drop the cluster that went quiet longest: it is the least likely incident.
@@ -170,14 +229,15 @@ class IncidentDetector:
         size = len(cluster.members)
         if size < self.config.min_size or state.latest is None:
             return None
-        window_h = self.config.window_minutes / 60.0
-        half_h = window_h / 2.0
-        middle = state.latest - timedelta(hours=half_h)
+        middle = state.latest - timedelta(minutes=self.config.window_minutes / 2.0)
         recent = sum(1 for at, _ in cluster.members if at >= middle)
-        older = size - recent
-        # Rate over the cluster's own span (at least 5 minutes): a burst is fast, not diluted.
-        span = (state.latest - cluster.members[0][0]).total_seconds() / 3600.0
-        span_h = min(window_h, max(span, 5.0 / 60.0))
+        rate, acceleration = spike_rates(
+            size=size,
+            recent=recent,
+            first_seen=cluster.members[0][0],
+            latest=state.latest,
+            window_minutes=self.config.window_minutes,
+        )
         ids = tuple(i for _, i in list(cluster.members)[-self._max_reported_ids :])
         return IncidentCandidate(
             incident_id=cluster.incident_id,
@@ -186,8 +246,8 @@ class IncidentDetector:
             size=size,
             first_seen=cluster.members[0][0],
             last_seen=cluster.members[-1][0],
-            rate_per_hour=size / span_h,
-            acceleration_per_hour2=(recent / half_h - older / half_h) / half_h,
+            rate_per_hour=rate,
+            acceleration_per_hour2=acceleration,
             interaction_ids=ids,
             new=new,
         )

@@ -11,12 +11,14 @@ risk = 1 − (1 − severity × virality) × (1 − urgency part)
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from datetime import datetime
 
 from shared.contracts import InteractionFacts, RiskAssessment
 
 from .config import ScoringConfig
 
-__all__ = ["CHANNEL_PUBLICITY", "ESCALATION_WEIGHTS", "assess_risk"]
+__all__ = ["CHANNEL_PUBLICITY", "ESCALATION_WEIGHTS", "assess_risk", "velocity_per_hour"]
 
 # How many eyes a public post on the channel reaches by default (news is already published).
 CHANNEL_PUBLICITY: dict[str, float] = {
@@ -70,6 +72,34 @@ def _log_scale(x: float, saturation: float) -> float:
     if math.isinf(x):
         return 1.0
     return min(1.0, math.log1p(x) / math.log1p(saturation))
+
+
+# Engagement of a post younger than this is averaged over this much time: a post seen one second
+# after publishing with one repost is not spreading at 3,600 reposts per hour.
+MIN_AGE_HOURS = 5.0 / 60.0
+# Older posts: the counts say how far it went, not how fast it is going now.
+MAX_AGE_HOURS = 7 * 24.0
+_SPREADING = ("reposts", "replies", "quotes")
+
+
+def velocity_per_hour(
+    engagement: Mapping[str, int], *, occurred_at: datetime, now: datetime
+) -> float | None:
+    """Reposts, replies and quotes per hour since the post was published, if that means anything.
+
+    None when nothing was shared, the age is unknown or the post is too old; a post from the
+    future (clock skew) counts as just published.
+    """
+    shared = sum(max(0, int(engagement.get(k, 0) or 0)) for k in _SPREADING)
+    if shared <= 0:
+        return None
+    try:
+        age_h = (now - occurred_at).total_seconds() / 3600.0
+    except TypeError:  # naive against aware datetime
+        return None
+    if not math.isfinite(age_h) or age_h > MAX_AGE_HOURS:
+        return None
+    return shared / max(age_h, MIN_AGE_HOURS)
 
 
 def assess_risk(

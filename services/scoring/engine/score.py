@@ -25,6 +25,7 @@ __all__ = [
     "CustomerScore",
     "PopulationStats",
     "SignalArrays",
+    "audience_of",
     "compute_score",
     "compute_scores_batch",
 ]
@@ -378,6 +379,14 @@ def compute_score(
         components=components,
         tier=str(batch.tier[0]),
     )
+
+
+def audience_of(signals: CustomerSignals, config: ScoringConfig) -> float:
+    """The customer's audience as the reach component sees it (overlapping networks damped)."""
+    followers = np.array([[p.followers for p in signals.profiles.values()]], dtype=np.float64)
+    if followers.size == 0:
+        return 0.0
+    return float(_dedup(_clean(followers), config.cross_network_damping)[0])
 
 
 def _fmt_count(x: float) -> str:

@@ -15,6 +15,8 @@ from services.scoring.db import Base
 
 class CustomerScore(Base):
     __tablename__ = "customer_scores"
+    # Finds the tenants whose scores moved since the last population recompute.
+    __table_args__ = (sa.Index("ix_customer_scores_computed_at", "computed_at"),)
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -25,6 +27,9 @@ class CustomerScore(Base):
     components: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     signals: Mapped[dict[str, Any]] = mapped_column(JSONB)
     computed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # The population statistics are computed from these two, without parsing `signals`.
+    customer_value: Mapped[float | None] = mapped_column(sa.Float)
+    audience: Mapped[float] = mapped_column(sa.Float, server_default="0")
 
 
 class ScoreHistory(Base):

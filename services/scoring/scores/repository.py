@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,29 @@ async def get_score(
     if lock:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_scores(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_ids: Sequence[uuid.UUID],
+    lock: bool = False,
+) -> list[CustomerScore]:
+    """Many customers' scores, locked in key order when asked (no deadlocks between batches)."""
+    if not customer_ids:
+        return []
+    stmt = (
+        sa.select(CustomerScore)
+        .where(
+            CustomerScore.tenant_id == tenant_id,
+            CustomerScore.customer_id.in_(list(customer_ids)),
+        )
+        .order_by(CustomerScore.customer_id)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return list((await session.execute(stmt)).scalars())
 
 
 async def history(

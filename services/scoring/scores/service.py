@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+import math
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.db import messaging
 from services.scoring.engine import (
+    CustomerScore,
     CustomerSignals,
+    PopulationStats,
     ScoringConfig,
     assess_risk,
+    audience_of,
     compute_score,
+    velocity_per_hour,
 )
+from services.scoring.engine.inputs import MAX_COUNT
+from services.scoring.graph import repository as graph_repository
+from services.scoring.graph.repository import GraphStats
+from services.scoring.graph.service import erase_customer as erase_from_graph
+from services.scoring.graph.service import graph_handle
+from services.scoring.population import service as population
 from services.scoring.scores import repository
+from services.scoring.scores.models import CustomerScore as StoredScore
 from services.scoring.scores.schemas import Score, ScorePoint
-from shared import NotFound, emit
-from shared.contracts import Envelope, InteractionIdentifiedV1, InteractionScoredV1
+from shared import NotFound, emit, get_logger
+from shared.contracts import (
+    CustomerScoreChangedV1,
+    Envelope,
+    InteractionIdentifiedV1,
+    InteractionScoredV1,
+)
 
 SOURCE = "resonance/scoring"
+# A smaller move of the score is not worth a history point.
+HISTORY_STEP = 0.5
+
+log = get_logger("scoring.scores")
 
 
 async def config_for(session: AsyncSession, *, tenant_id: uuid.UUID) -> ScoringConfig:
@@ -84,45 +107,80 @@ def _author_signals(p: InteractionIdentifiedV1) -> dict[str, Any]:
     }
 
 
-async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Score the author and the interaction's risk, keep the customer's score, announce."""
-    p: InteractionIdentifiedV1 = event.payload
-    config = await config_for(session, tenant_id=event.tenant_id)
+def graph_signals(stats: GraphStats) -> dict[str, Any]:
+    """The `CustomerSignals` fields the conversation graph provides."""
+    centrality = stats.centrality
+    if centrality is not None:
+        centrality = min(1.0, max(0.0, centrality)) if math.isfinite(centrality) else None
+    return {
+        "centrality": centrality,
+        "observed_mentions": min(max(stats.mentions, 0), MAX_COUNT),
+        "observed_replies": min(max(stats.replies, 0), MAX_COUNT),
+        "observed_reposts": min(max(stats.reposts, 0), MAX_COUNT),
+    }
+
+
+def signals_for(p: InteractionIdentifiedV1, stats: GraphStats) -> CustomerSignals:
+    """The author's signals: the customer snapshot, the channel's numbers and the graph."""
     author_profiles = _author_signals(p)
+    graph = graph_signals(stats)
     if p.customer is not None:
-        signals = CustomerSignals.from_snapshot(p.customer)
+        signals = CustomerSignals.from_snapshot(p.customer, **graph)
         if author_profiles:
             merged = {**{k: v.model_dump() for k, v in signals.profiles.items()}, **author_profiles}
             signals = signals.model_copy(
                 update={"profiles": CustomerSignals(profiles=merged).profiles}
             )
-    else:
-        signals = CustomerSignals(profiles=author_profiles)
-    score = compute_score(signals, config)
-    risk = assess_risk(p.facts, influence_score=score.influence_score, config=config)
+        return signals
+    return CustomerSignals(profiles=author_profiles, **graph)
+
+
+async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Score the author and the interaction's risk, keep the customer's score, announce."""
+    p: InteractionIdentifiedV1 = event.payload
+    tenant_id = event.tenant_id
     now = datetime.now(UTC)
+    config = await config_for(session, tenant_id=tenant_id)
+    stats_population = await population.cached(session, tenant_id=tenant_id)
+    node = graph_handle(p.facts.channel, p.facts.author.handle)
     if p.customer_id is not None:
-        previous = await repository.get_score(
-            session, tenant_id=event.tenant_id, customer_id=p.customer_id, lock=True
+        if node is not None and p.decision != "review":
+            await graph_repository.attach_customer(
+                session,
+                tenant_id=tenant_id,
+                network=node[0],
+                handle=node[1],
+                customer_id=p.customer_id,
+                now=now,
+            )
+        stats = await graph_repository.stats_of_customer(
+            session, tenant_id=tenant_id, customer_id=p.customer_id
         )
-        changed = (
-            previous is None
-            or abs(previous.social_customer_score - score.social_customer_score) >= 0.5
+    elif node is not None:
+        stats = await graph_repository.stats_of_handle(
+            session, tenant_id=tenant_id, network=node[0], handle=node[1]
         )
-        await repository.save_score(
+    else:
+        stats = GraphStats()
+    signals = signals_for(p, stats)
+    score = compute_score(signals, config, population=stats_population)
+    velocity = velocity_per_hour(p.facts.engagement, occurred_at=p.facts.occurred_at, now=now)
+    risk = assess_risk(
+        p.facts,
+        influence_score=score.influence_score,
+        config=config,
+        velocity_per_hour=velocity,
+    )
+    if p.customer_id is not None:
+        await _keep_score(
             session,
-            {
-                "tenant_id": event.tenant_id,
-                "customer_id": p.customer_id,
-                "social_customer_score": score.social_customer_score,
-                "value_score": score.value_score,
-                "influence_score": score.influence_score,
-                "tier": score.tier,
-                "components": [c.model_dump() for c in score.components],
-                "signals": signals.model_dump(mode="json"),
-                "computed_at": now,
-            },
-            changed=changed,
+            tenant_id=tenant_id,
+            customer_id=p.customer_id,
+            signals=signals,
+            score=score,
+            config=config,
+            now=now,
+            causation=event,
         )
     payload = InteractionScoredV1(
         interaction_id=p.interaction_id,
@@ -137,11 +195,112 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
     await emit(
         session,
         messaging,
-        Envelope.wrap(payload, source=SOURCE, tenant_id=event.tenant_id, causation=event),
+        Envelope.wrap(payload, source=SOURCE, tenant_id=tenant_id, causation=event),
     )
+
+
+async def _keep_score(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    signals: CustomerSignals,
+    score: CustomerScore,
+    config: ScoringConfig,
+    now: datetime,
+    causation: Envelope[Any] | None,
+    previous: StoredScore | None = None,
+    locked: bool = False,
+) -> bool:
+    """Store the customer's score; a tier change is announced in the same transaction.
+
+    `locked` means the caller already holds `previous` with FOR UPDATE (a batch rescore).
+    """
+    if not locked:
+        previous = await repository.get_score(
+            session, tenant_id=tenant_id, customer_id=customer_id, lock=True
+        )
+    moved = (
+        previous is None
+        or abs(previous.social_customer_score - score.social_customer_score) >= HISTORY_STEP
+    )
+    tier_changed = previous is None or previous.tier != score.tier
+    await repository.save_score(
+        session,
+        {
+            "tenant_id": tenant_id,
+            "customer_id": customer_id,
+            "social_customer_score": score.social_customer_score,
+            "value_score": score.value_score,
+            "influence_score": score.influence_score,
+            "tier": score.tier,
+            "components": [c.model_dump() for c in score.components],
+            "signals": signals.model_dump(mode="json"),
+            "computed_at": now,
+            "customer_value": signals.value,
+            "audience": audience_of(signals, config),
+        },
+        changed=moved or tier_changed,
+    )
+    if tier_changed:
+        changed = CustomerScoreChangedV1(
+            customer_id=customer_id,
+            previous_tier=previous.tier if previous is not None else None,
+            tier=score.tier,
+            previous_score=previous.social_customer_score if previous is not None else None,
+            social_customer_score=score.social_customer_score,
+        )
+        await emit(
+            session,
+            messaging,
+            Envelope.wrap(changed, source=SOURCE, tenant_id=tenant_id, causation=causation),
+        )
+    return tier_changed
+
+
+async def rescore(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_ids: Sequence[uuid.UUID],
+    config: ScoringConfig,
+    population_stats: PopulationStats | None,
+) -> int:
+    """Rescore stored customers with their current graph stats (after a centrality recompute)."""
+    rows = await repository.get_scores(
+        session, tenant_id=tenant_id, customer_ids=customer_ids, lock=True
+    )
+    stats = await graph_repository.stats_of_customers(
+        session, tenant_id=tenant_id, customer_ids=[r.customer_id for r in rows]
+    )
+    now = datetime.now(UTC)
+    done = 0
+    for row in rows:
+        try:
+            stored = CustomerSignals.model_validate(row.signals)
+        except ValidationError:
+            log.warning("scoring.rescore.bad_signals", customer_id=str(row.customer_id))
+            continue
+        signals = stored.model_copy(update=graph_signals(stats.get(row.customer_id, GraphStats())))
+        score = compute_score(signals, config, population=population_stats)
+        await _keep_score(
+            session,
+            tenant_id=tenant_id,
+            customer_id=row.customer_id,
+            signals=signals,
+            score=score,
+            config=config,
+            now=now,
+            causation=None,
+            previous=row,
+            locked=True,
+        )
+        done += 1
+    return done
 
 
 async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
-    await repository.erase(
-        session, tenant_id=event.tenant_id, customer_id=event.payload.customer_id
-    )
+    """GDPR erasure: the score, its history and the customer's place in the graph."""
+    tenant_id, customer_id = event.tenant_id, event.payload.customer_id
+    await repository.erase(session, tenant_id=tenant_id, customer_id=customer_id)
+    await erase_from_graph(session, tenant_id=tenant_id, customer_id=customer_id)
