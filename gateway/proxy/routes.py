@@ -29,6 +29,7 @@ ROUTES: tuple[Route, ...] = (
     _r(r"^/v1/ingest/settings$", "ingest", ("PUT",)),
     _r(r"^/v1/(interactions|channels|feeds)(/.*)?$", "ingest"),
     _r(r"^/v1/customers/[^/]+$", "identity", ("DELETE",)),
+    _r(r"^/v1/identity/(config|model/retrain)$", "identity", ("PUT", "POST")),
     _r(r"^/v1/(customers|identity|jobs)(/.*)?$", "identity"),
     _r(r"^/v1/(queues|agents|routing)(/.*)?$", "routing", ("POST", "PUT", "PATCH", "DELETE")),
     _r(r"^/v1/(assignments|incidents)(/.*)?$", "routing"),

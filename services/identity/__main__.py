@@ -1,3 +1,10 @@
+import sys
+
+if len(sys.argv) > 1 and sys.argv[1] == "import":
+    from services.identity.imports.cli import main
+
+    sys.exit(main(sys.argv[2:]))
+
 from services.identity.app import SERVICE
 from shared import service_main
 

@@ -9,6 +9,14 @@ from fastapi import FastAPI
 from services.identity.customers.consumers import CONSUMERS
 from services.identity.customers.endpoints import router as customers_router
 from services.identity.db import messaging, metadata
+from services.identity.imports.endpoints import router as imports_router
+
+# Importing the models registers every table on the metadata.
+from services.identity.jobs import models as _jobs_models  # noqa: F401
+from services.identity.jobs.endpoints import router as jobs_router
+from services.identity.jobs.service import jobs_resource
+from services.identity.resolution import models as _resolution_models  # noqa: F401
+from services.identity.resolution.endpoints import router as resolution_router
 from services.identity.settings import IdentitySettings
 from shared import Broker, ServiceDefinition
 
@@ -20,9 +28,11 @@ SERVICE = ServiceDefinition(
     metadata=metadata,
     tables=messaging,
     migrations=Path(__file__).parent / "migrations",
-    routers=[customers_router],
+    # The import route comes before `/v1/customers/{customer_id}`.
+    routers=[imports_router, customers_router, resolution_router, jobs_router],
     consumers=CONSUMERS,
     workers=[],
+    resources=[jobs_resource],
 )
 
 

@@ -12,10 +12,13 @@ from services.identity.customers.schemas import (
     NETWORKS,
     Customer,
     CustomerCreate,
+    CustomerExport,
     CustomerUpdate,
+    MergeRequest,
     ResolveRequest,
     ResolveResponse,
     SocialProfileIn,
+    UnmergeRequest,
 )
 from shared import (
     PROBLEM_RESPONSES,
@@ -98,12 +101,50 @@ async def erase_customer(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/v1/customers/{customer_id}/export", response_model=Customer)
+@router.get("/v1/customers/{customer_id}/export", response_model=CustomerExport)
 async def export_customer(
     customer_id: uuid.UUID, session: SessionDep, tenant_id: TenantDep
+) -> CustomerExport:
+    """Everything identity holds: master data, identities, social profiles, standardised form
+    and blocking keys, merges, review items and identification decisions."""
+    data = await service.export(session, tenant_id=tenant_id, customer_id=customer_id)
+    return CustomerExport.model_validate(data)
+
+
+@router.post("/v1/customers/{customer_id}/merge", response_model=Customer)
+async def merge_customer(
+    customer_id: uuid.UUID,
+    data: MergeRequest,
+    session: SessionDep,
+    tenant_id: TenantDep,
+    correlation_id: CorrelationDep,
 ) -> Customer:
-    customer = await service.get(session, tenant_id=tenant_id, customer_id=customer_id)
-    return await service.to_out(session, customer)
+    """`other_id` joins this customer; 409 when either is already merged."""
+    return await service.merge(
+        session,
+        tenant_id=tenant_id,
+        survivor_id=customer_id,
+        other_id=data.other_id,
+        correlation_id=correlation_id,
+    )
+
+
+@router.post("/v1/customers/{customer_id}/unmerge", response_model=Customer)
+async def unmerge_customer(
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    tenant_id: TenantDep,
+    correlation_id: CorrelationDep,
+    data: UnmergeRequest | None = None,
+) -> Customer:
+    """Undo a merge into this customer (`merged_id`, else the last one)."""
+    return await service.unmerge(
+        session,
+        tenant_id=tenant_id,
+        survivor_id=customer_id,
+        merged_id=data.merged_id if data else None,
+        correlation_id=correlation_id,
+    )
 
 
 @router.post("/v1/identity/resolve", response_model=ResolveResponse)
@@ -111,5 +152,5 @@ async def resolve(
     data: ResolveRequest, session: SessionDep, tenant_id: TenantDep
 ) -> ResolveResponse:
     """Who are these people? Read-only."""
-    results = await service.resolve_records(session, tenant_id=tenant_id, records=data.records)
+    results = await service.resolve_records(session, tenant_id=tenant_id, records_in=data.records)
     return ResolveResponse(results=results)

@@ -45,6 +45,9 @@ class Customer(Base):
     is_prospect: Mapped[bool] = mapped_column(sa.Boolean)
     display_name: Mapped[str | None] = mapped_column(sa.String(300))
     merged_into: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # The import job that last wrote the row: a second row with the same number in one file is
+    # a duplicate, while a re-run (another job) updates it.
+    imported_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
@@ -74,3 +77,18 @@ class SocialProfile(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Merge(Base):
+    """One merge and what moved, so that it can be undone exactly."""
+
+    __tablename__ = "merges"
+    __table_args__ = (sa.Index("ix_merges_survivor", "survivor_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    survivor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    merged_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    moved: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    undone_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity.customers.models import Customer, Identity, SocialProfile
+from services.identity.customers.models import Customer, Identity, Merge, SocialProfile
 
 
 async def get(
@@ -166,3 +166,105 @@ async def upsert_profile(
 
 async def delete(session: AsyncSession, *, customer_id: uuid.UUID) -> None:
     await session.execute(sa.delete(Customer).where(Customer.id == customer_id))
+
+
+async def lock_pair(
+    session: AsyncSession, *, tenant_id: uuid.UUID, ids: tuple[uuid.UUID, uuid.UUID]
+) -> dict[uuid.UUID, Customer]:
+    """Both rows locked in id order, so two merges of the same pair cannot deadlock or race."""
+    stmt = (
+        sa.select(Customer)
+        .where(Customer.tenant_id == tenant_id, Customer.id.in_(ids))
+        .order_by(Customer.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {c.id: c for c in (await session.execute(stmt)).scalars()}
+
+
+async def move_identities(
+    session: AsyncSession, *, from_id: uuid.UUID, to_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    """Re-point every identity of `from_id` to `to_id`; returns what moved."""
+    rows = await session.execute(
+        sa.update(Identity)
+        .where(Identity.customer_id == from_id)
+        .values(customer_id=to_id)
+        .returning(Identity.kind, Identity.value)
+    )
+    return [{"kind": k, "value": v} for k, v in rows]
+
+
+async def restore_identities(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    keys: list[dict[str, Any]],
+    from_id: uuid.UUID,
+    to_id: uuid.UUID,
+) -> None:
+    if keys:
+        await session.execute(
+            sa.update(Identity)
+            .where(
+                Identity.tenant_id == tenant_id,
+                Identity.customer_id == from_id,
+                sa.tuple_(Identity.kind, Identity.value).in_(
+                    [(k["kind"], k["value"]) for k in keys]
+                ),
+            )
+            .values(customer_id=to_id)
+        )
+
+
+async def move_profiles(
+    session: AsyncSession, *, from_id: uuid.UUID, to_id: uuid.UUID, networks: list[str]
+) -> None:
+    if networks:
+        await session.execute(
+            sa.update(SocialProfile)
+            .where(SocialProfile.customer_id == from_id, SocialProfile.network.in_(networks))
+            .values(customer_id=to_id)
+        )
+
+
+async def add_merge(session: AsyncSession, merge: Merge) -> None:
+    session.add(merge)
+    await session.flush()
+
+
+async def last_merge(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    merged_id: uuid.UUID | None,
+) -> Merge | None:
+    stmt = sa.select(Merge).where(
+        Merge.tenant_id == tenant_id, Merge.survivor_id == survivor_id, Merge.undone_at.is_(None)
+    )
+    if merged_id is not None:
+        stmt = stmt.where(Merge.merged_id == merged_id)
+    stmt = stmt.order_by(Merge.created_at.desc()).limit(1).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def merges_of(session: AsyncSession, *, customer_id: uuid.UUID) -> list[Merge]:
+    stmt = sa.select(Merge).where(
+        sa.or_(Merge.survivor_id == customer_id, Merge.merged_id == customer_id)
+    )
+    return list((await session.execute(stmt.order_by(Merge.created_at))).scalars())
+
+
+async def merged_into(session: AsyncSession, *, customer_id: uuid.UUID) -> list[uuid.UUID]:
+    """Customers merged into this one (directly)."""
+    stmt = sa.select(Customer.id).where(Customer.merged_into == customer_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def erase_merges(session: AsyncSession, *, customer_id: uuid.UUID) -> None:
+    await session.execute(
+        sa.delete(Merge).where(
+            sa.or_(Merge.survivor_id == customer_id, Merge.merged_id == customer_id)
+        )
+    )

@@ -132,8 +132,37 @@ class Resolution(BaseModel):
     customer_id: uuid.UUID | None
     probability: float
     decision: Literal["match", "review", "no_match"]
-    explanation: list[dict[str, Any]] = Field(default_factory=list)
+    explanation: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per field: `field`, `comparison` (the level) and `weight` in bits.",
+    )
+    rule: str | None = None
+    model_version: str | None = None
+    also_matching: list[uuid.UUID] = Field(
+        default_factory=list, description="Other customers above the threshold: duplicates."
+    )
 
 
 class ResolveResponse(BaseModel):
     results: list[Resolution]
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    other_id: uuid.UUID
+
+
+class UnmergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    merged_id: uuid.UUID | None = None
+
+
+class CustomerExport(Customer):
+    """Everything identity holds about a person."""
+
+    standardised: list[dict[str, Any]] = Field(default_factory=list)
+    merges: list[dict[str, Any]] = Field(default_factory=list)
+    reviews: list[dict[str, Any]] = Field(default_factory=list)
+    decisions: list[dict[str, Any]] = Field(default_factory=list)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.customers import identifiers, repository
-from services.identity.customers.models import Customer
+from services.identity.customers.models import Customer, Merge
 from services.identity.customers.schemas import (
     Customer as CustomerOut,
 )
@@ -23,17 +23,26 @@ from services.identity.customers.schemas import (
     SocialProfileIn,
 )
 from services.identity.db import messaging
-from shared import Conflict, NotFound, UnprocessableEntity, emit
+from services.identity.resolution import records
+from services.identity.resolution import repository as resolution_repository
+from services.identity.resolution import service as resolution
+from services.identity.resolution.models import Decision, Review
+from shared import Conflict, NotFound, UnprocessableEntity, emit, get_logger
 from shared.contracts import (
     CustomerErasedV1,
+    CustomerMergedV1,
     CustomerSnapshot,
+    CustomerUnmergedV1,
     Envelope,
+    InteractionFacts,
     InteractionIdentifiedV1,
     InteractionReceivedV1,
     MatchExplanation,
 )
 
 SOURCE = "resonance/identity"
+_MOBILE_PREFIXES = ("+4915", "+4916", "+4917")
+log = get_logger("identity.customers")
 
 
 def identity_keys(
@@ -123,6 +132,7 @@ async def create(
             "Some identifiers belong to another customer.",
             errors=[{"kind": k, "value": v} for k, v in taken],
         )
+    await resolution.index_customer(session, customer)
     return await to_out(session, customer)
 
 
@@ -191,6 +201,7 @@ async def update(
     customer.is_prospect = False if changes else customer.is_prospect
     customer.updated_at = datetime.now(UTC)
     await session.flush()
+    await resolution.index_customer(session, customer)
     return await to_out(session, customer)
 
 
@@ -224,26 +235,242 @@ async def put_social_profile(
 async def erase(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID, correlation_id: str
 ) -> None:
-    """GDPR erasure here, and an event every other service acts on."""
+    """GDPR erasure here (master data, identities, standardised form, blocking keys, decisions,
+    reviews, merge history, and the rows merged into this person), and an event for the rest."""
     await get(session, tenant_id=tenant_id, customer_id=customer_id)
-    await repository.delete(session, customer_id=customer_id)
+    erased = [customer_id]
+    pending = [customer_id]
+    while pending:  # rows merged into this person are this person too
+        children = await repository.merged_into(session, customer_id=pending.pop())
+        erased.extend(children)
+        pending.extend(children)
+    for cid in erased:
+        await resolution_repository.erase_records(session, customer_id=cid)
+        await resolution_repository.erase_decisions_and_reviews(session, customer_id=cid)
+        await repository.erase_merges(session, customer_id=cid)
+    for cid in reversed(erased):
+        await repository.delete(session, customer_id=cid)
+    for cid in erased:
+        await emit(
+            session,
+            messaging,
+            Envelope.wrap(
+                CustomerErasedV1(customer_id=cid),
+                source=SOURCE,
+                tenant_id=tenant_id,
+                correlation_id=correlation_id,
+            ),
+        )
+
+
+async def export(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> dict[str, Any]:
+    """Everything identity holds about the person (GDPR access)."""
+    customer = await get(session, tenant_id=tenant_id, customer_id=customer_id)
+    out = (await to_out(session, customer)).model_dump(mode="json")
+    match_records = await resolution_repository.records_of(session, customer_id=customer_id)
+    out["standardised"] = [
+        {"id": str(r.id), "record": r.record, "blocking_keys": r.keys} for r in match_records
+    ]
+    out["merges"] = [
+        {
+            "id": str(m.id),
+            "survivor_id": str(m.survivor_id),
+            "merged_id": str(m.merged_id),
+            "moved": m.moved,
+            "created_at": m.created_at.isoformat(),
+            "undone_at": m.undone_at.isoformat() if m.undone_at else None,
+        }
+        for m in await repository.merges_of(session, customer_id=customer_id)
+    ]
+    out["reviews"] = [
+        review_out(r)
+        for r in await resolution_repository.reviews_of(session, customer_id=customer_id)
+    ]
+    out["decisions"] = [
+        {
+            "interaction_id": str(d.interaction_id) if d.interaction_id else None,
+            "customer_id": str(d.customer_id) if d.customer_id else None,
+            "candidate_id": str(d.candidate_id) if d.candidate_id else None,
+            "decision": d.decision,
+            "probability": d.probability,
+            "rule": d.rule,
+            "explanation": d.explanation,
+            "model_version": d.model_version,
+            "created_at": d.created_at.isoformat(),
+        }
+        for d in await resolution_repository.decisions_of(session, customer_id=customer_id)
+    ]
+    return out
+
+
+def review_out(r: Review) -> dict[str, Any]:
+    return {
+        "id": str(r.id),
+        "interaction_id": str(r.interaction_id),
+        "candidate_id": str(r.candidate_id),
+        "prospect_id": str(r.prospect_id) if r.prospect_id else None,
+        "probability": r.probability,
+        "explanation": r.explanation,
+        "model_version": r.model_version,
+        "author": r.facts.get("author", {}),
+        "channel": r.facts.get("channel"),
+        "state": r.state,
+        "created_at": r.created_at.isoformat(),
+        "decided_at": r.decided_at.isoformat() if r.decided_at else None,
+    }
+
+
+# --- merge and unmerge ---------------------------------------------------------------------------
+
+
+async def merge(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    other_id: uuid.UUID,
+    correlation_id: str | None = None,
+    causation: Envelope[Any] | None = None,
+) -> CustomerOut:
+    """`other` becomes part of `survivor`: identities, standardised records and missing social
+    profiles move; a merge record keeps what moved so that unmerge restores it."""
+    if survivor_id == other_id:
+        raise UnprocessableEntity("A customer cannot be merged into itself.")
+    locked = await repository.lock_pair(session, tenant_id=tenant_id, ids=(survivor_id, other_id))
+    survivor, other = locked.get(survivor_id), locked.get(other_id)
+    if survivor is None or other is None:
+        raise NotFound(f"Customer {survivor_id if survivor is None else other_id} does not exist.")
+    for c in (survivor, other):
+        if c.merged_into is not None:
+            raise Conflict(f"Customer {c.id} is already merged into {c.merged_into}.")
+    identities = await repository.move_identities(session, from_id=other_id, to_id=survivor_id)
+    moved_records = [
+        r.id for r in await resolution_repository.records_of(session, customer_id=other_id)
+    ]
+    await resolution_repository.move_records(session, record_ids=moved_records, to=survivor_id)
+    have = {p.network for p in await repository.profiles_of(session, customer_id=survivor_id)}
+    theirs = [p.network for p in await repository.profiles_of(session, customer_id=other_id)]
+    networks = [n for n in theirs if n not in have]
+    await repository.move_profiles(session, from_id=other_id, to_id=survivor_id, networks=networks)
+    now = datetime.now(UTC)
+    other.merged_into = survivor_id
+    other.updated_at = survivor.updated_at = now
+    if survivor.is_prospect and not other.is_prospect:
+        survivor.is_prospect = False
+    await repository.add_merge(
+        session,
+        Merge(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            survivor_id=survivor_id,
+            merged_id=other_id,
+            moved={
+                "identities": identities,
+                "match_records": [str(r) for r in moved_records],
+                "social_profiles": networks,
+                "was_prospect": survivor.is_prospect,
+            },
+            created_at=now,
+        ),
+    )
     await emit(
         session,
         messaging,
         Envelope.wrap(
-            CustomerErasedV1(customer_id=customer_id),
+            CustomerMergedV1(survivor_id=survivor_id, merged_id=other_id),
+            source=SOURCE,
+            tenant_id=tenant_id,
+            correlation_id=correlation_id,
+            causation=causation,
+        ),
+    )
+    log.info("identity.customer.merged", survivor_id=str(survivor_id), merged_id=str(other_id))
+    return await to_out(session, survivor)
+
+
+async def unmerge(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    merged_id: uuid.UUID | None,
+    correlation_id: str,
+) -> CustomerOut:
+    """Undo a merge (the last one by default): what moved goes back."""
+    record = await repository.last_merge(
+        session, tenant_id=tenant_id, survivor_id=survivor_id, merged_id=merged_id
+    )
+    if record is None:
+        await get(session, tenant_id=tenant_id, customer_id=survivor_id)
+        raise NotFound(f"Customer {survivor_id} has no merge to undo.")
+    locked = await repository.lock_pair(
+        session, tenant_id=tenant_id, ids=(survivor_id, record.merged_id)
+    )
+    survivor, restored = locked.get(survivor_id), locked.get(record.merged_id)
+    if survivor is None or restored is None:
+        raise NotFound("A customer of this merge no longer exists.")
+    if survivor.merged_into is not None:
+        raise Conflict(
+            f"Customer {survivor_id} is itself merged into {survivor.merged_into}; "
+            "undo that merge first."
+        )
+    if restored.merged_into != survivor_id:
+        raise Conflict(f"Customer {restored.id} is not merged into {survivor_id}.")
+    moved = record.moved
+    await repository.restore_identities(
+        session,
+        tenant_id=tenant_id,
+        keys=moved.get("identities", []),
+        from_id=survivor_id,
+        to_id=restored.id,
+    )
+    await resolution_repository.move_records(
+        session,
+        record_ids=[uuid.UUID(r) for r in moved.get("match_records", [])],
+        to=restored.id,
+    )
+    await repository.move_profiles(
+        session, from_id=survivor_id, to_id=restored.id, networks=moved.get("social_profiles", [])
+    )
+    now = datetime.now(UTC)
+    restored.merged_into = None
+    restored.updated_at = survivor.updated_at = now
+    if moved.get("was_prospect"):
+        survivor.is_prospect = True
+    record.undone_at = now
+    interactions = await resolution_repository.interactions_of(session, customer_id=restored.id)
+    await session.flush()
+    await emit(
+        session,
+        messaging,
+        Envelope.wrap(
+            CustomerUnmergedV1(
+                survivor_id=survivor_id, restored_id=restored.id, interaction_ids=interactions
+            ),
             source=SOURCE,
             tenant_id=tenant_id,
             correlation_id=correlation_id,
         ),
     )
+    return await to_out(session, survivor)
+
+
+# --- identification ----------------------------------------------------------------------------
+
+
+def personal(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Identifiers that single out one person: a landline is shared by a household, so it is
+    evidence for the model (weighed against household members), not proof."""
+    return [(k, v) for k, v in keys if k != "phone" or v.startswith(_MOBILE_PREFIXES)]
 
 
 async def resolve_exact(
     session: AsyncSession, *, tenant_id: uuid.UUID, keys: list[tuple[str, str]]
 ) -> Resolution:
     """Deterministic step: the same verified identifier means the same person."""
-    found = await repository.find_by_identities(session, tenant_id=tenant_id, keys=keys)
+    found = await repository.find_by_identities(session, tenant_id=tenant_id, keys=personal(keys))
     if not found:
         return Resolution(customer_id=None, probability=0.0, decision="no_match")
     best = found[0]
@@ -251,7 +478,7 @@ async def resolve_exact(
         {
             "field": i.kind,
             "comparison": "exact" + (" (verified)" if i.verified else ""),
-            "weight": 20.0,
+            "weight": resolution.EXACT_WEIGHT,
         }
         for i in found
         if i.customer_id == best.customer_id
@@ -261,6 +488,7 @@ async def resolve_exact(
         probability=1.0 if best.verified else 0.99,
         decision="match",
         explanation=explanation,
+        rule="verified_identifier" if best.verified else "observed_identifier",
     )
 
 
@@ -274,9 +502,31 @@ def record_keys(record: PersonRecord) -> list[tuple[str, str]]:
 
 
 async def resolve_records(
-    session: AsyncSession, *, tenant_id: uuid.UUID, records: list[PersonRecord]
+    session: AsyncSession, *, tenant_id: uuid.UUID, records_in: list[PersonRecord]
 ) -> list[Resolution]:
-    return [await resolve_exact(session, tenant_id=tenant_id, keys=record_keys(r)) for r in records]
+    """Exact identifiers first, then the model; read-only."""
+    resolver = await resolution.resolver_for(session, tenant_id=tenant_id)
+    out = []
+    for record in records_in:
+        exact = await resolve_exact(session, tenant_id=tenant_id, keys=record_keys(record))
+        if exact.customer_id is not None:
+            out.append(exact.model_copy(update={"model_version": resolver.model.version}))
+            continue
+        fragment = records.fragment_record(**record.model_dump(exclude={"network"}))
+        outcome = await resolution.resolve(
+            session, tenant_id=tenant_id, fragment=fragment, resolver=resolver
+        )
+        out.append(
+            Resolution(
+                customer_id=outcome.customer_id,
+                probability=outcome.probability,
+                decision=outcome.decision,  # type: ignore[arg-type]
+                explanation=outcome.explanation,
+                model_version=outcome.model_version,
+                also_matching=list(outcome.also_matching),
+            )
+        )
+    return out
 
 
 async def snapshot(session: AsyncSession, customer: Customer) -> CustomerSnapshot:
@@ -291,65 +541,278 @@ async def snapshot(session: AsyncSession, customer: Customer) -> CustomerSnapsho
     )
 
 
-async def identify_interaction(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Who wrote this? Attach to a known person or create a prospect profile, then announce."""
-    p: InteractionReceivedV1 = event.payload
+def _author_keys(p: InteractionReceivedV1) -> tuple[list[tuple[str, str]], str | None]:
     author = p.facts.author
     network = identifiers.CHANNEL_NETWORK.get(p.facts.channel)
     by_kind: dict[str, list[str]] = {}
     for feature in p.extracted:
         by_kind.setdefault(feature.kind, []).append(feature.value)
     keys = identity_keys(
-        emails=[author.email, *by_kind.get("email", [])]
-        if author.email
-        else by_kind.get("email", []),
-        phones=[author.phone, *by_kind.get("phone", [])]
-        if author.phone
-        else by_kind.get("phone", []),
+        emails=[e for e in (author.email, *by_kind.get("email", [])) if e],
+        phones=[x for x in (author.phone, *by_kind.get("phone", [])) if x],
         handles={network: author.handle} if network and author.handle else None,
         customer_numbers=by_kind.get("customer_number", []),
     )
-    resolution = await resolve_exact(session, tenant_id=event.tenant_id, keys=keys)
-    customer: Customer | None = None
-    if resolution.customer_id is not None:
-        customer = await repository.get(
-            session, tenant_id=event.tenant_id, customer_id=resolution.customer_id
-        )
-    elif keys:
-        now = datetime.now(UTC)
-        customer = Customer(
-            id=uuid.uuid4(),
-            tenant_id=event.tenant_id,
-            display_name=author.name,
-            emails=[v for k, v in keys if k == "email"],
-            phones=[v for k, v in keys if k == "phone"],
-            handles={network: author.handle.lstrip("@")} if network and author.handle else {},
-            is_prospect=True,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(customer)
-        await session.flush()
-        taken = await repository.add_identities(
-            session,
-            tenant_id=event.tenant_id,
-            customer_id=customer.id,
-            keys=[k for k in keys if k[0] != "customer_number"],
-            verified=False,
-        )
-        if taken:  # another message created this person concurrently: retry and attach
-            raise RuntimeError("identity claimed concurrently; retrying")
+    return keys, network
+
+
+def _fragment(p: InteractionReceivedV1) -> Any:
+    author = p.facts.author
+    extracted = [
+        (f.kind, f.value)
+        for f in sorted(p.extracted, key=lambda f: -f.confidence)
+        if f.kind in ("name", "email", "phone", "customer_number", "address")
+    ]
+    return records.fragment_record(
+        name=author.name,
+        email=author.email,
+        phone=author.phone,
+        handle=author.handle,
+        extracted=extracted,
+    )
+
+
+async def _new_prospect(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    p: InteractionReceivedV1,
+    keys: list[tuple[str, str]],
+    network: str | None,
+) -> Customer:
+    """An unknown person, so that later messages from the same handle or address attach."""
+    author = p.facts.author
+    # Identifiers somebody already holds (a household's landline) stay theirs.
+    owned = {
+        (i.kind, i.value)
+        for i in await repository.find_by_identities(session, tenant_id=tenant_id, keys=keys)
+    }
+    keys = [k for k in keys if k not in owned]
+    now = datetime.now(UTC)
+    customer = Customer(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        display_name=author.name,
+        emails=[v for k, v in keys if k == "email"],
+        phones=[v for k, v in keys if k == "phone"],
+        handles={network: author.handle.lstrip("@")} if network and author.handle else {},
+        is_prospect=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    await session.flush()
+    taken = await repository.add_identities(
+        session,
+        tenant_id=tenant_id,
+        customer_id=customer.id,
+        keys=[k for k in keys if k[0] != "customer_number"],
+        verified=False,
+    )
+    if taken:  # another message created this person concurrently: retry and attach
+        raise RuntimeError("identity claimed concurrently; retrying")
+    return customer
+
+
+async def _announce(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    interaction_id: uuid.UUID,
+    facts: Any,
+    customer: Customer | None,
+    decision: str,
+    probability: float,
+    explanation: list[dict[str, Any]],
+    causation: Envelope[Any] | None = None,
+    correlation_id: str | None = None,
+) -> None:
     payload = InteractionIdentifiedV1(
-        interaction_id=p.interaction_id,
-        facts=p.facts,
+        interaction_id=interaction_id,
+        facts=facts,
         customer_id=customer.id if customer else None,
-        decision=resolution.decision,
-        probability=resolution.probability,
-        explanation=[MatchExplanation(**e) for e in resolution.explanation],
+        decision=decision,  # type: ignore[arg-type]
+        probability=min(max(probability, 0.0), 1.0),
+        explanation=[MatchExplanation(**e) for e in explanation],
         customer=await snapshot(session, customer) if customer else None,
     )
     await emit(
         session,
         messaging,
-        Envelope.wrap(payload, source=SOURCE, tenant_id=event.tenant_id, causation=event),
+        Envelope.wrap(
+            payload,
+            source=SOURCE,
+            tenant_id=tenant_id,
+            causation=causation,
+            correlation_id=correlation_id,
+        ),
     )
+
+
+async def identify_interaction(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Who wrote this? Verified identifiers first, then the model on the author's fragments;
+    a match attaches, a borderline case goes to review, otherwise an unknown person profile."""
+    p: InteractionReceivedV1 = event.payload
+    tenant_id = event.tenant_id
+    keys, network = _author_keys(p)
+    exact = await resolve_exact(session, tenant_id=tenant_id, keys=keys)
+    resolver = await resolution.resolver_for(session, tenant_id=tenant_id)
+    customer: Customer | None = None
+    decision, probability, explanation = exact.decision, exact.probability, exact.explanation
+    rule, candidate_id = exact.rule, exact.customer_id
+    review: Review | None = None
+    if exact.customer_id is not None:
+        customer = await repository.get(session, tenant_id=tenant_id, customer_id=exact.customer_id)
+    else:
+        fragment = _fragment(p)
+        outcome = await resolution.resolve(
+            session, tenant_id=tenant_id, fragment=fragment, resolver=resolver
+        )
+        decision, probability = outcome.decision, outcome.probability
+        explanation, rule, candidate_id = outcome.explanation, outcome.rule, outcome.candidate_id
+        if outcome.decision == "match" and outcome.customer_id is not None:
+            customer = await repository.get(
+                session, tenant_id=tenant_id, customer_id=outcome.customer_id
+            )
+            if customer is not None and keys:
+                # Seen with this person from now on (observed, not verified).
+                await repository.add_identities(
+                    session,
+                    tenant_id=tenant_id,
+                    customer_id=customer.id,
+                    keys=[k for k in keys if k[0] != "customer_number"],
+                    verified=False,
+                )
+        elif keys:
+            customer = await _new_prospect(
+                session, tenant_id=tenant_id, p=p, keys=keys, network=network
+            )
+        if outcome.decision == "review" and outcome.customer_id is not None:
+            review = Review(
+                id=uuid.uuid4(),
+                tenant_id=tenant_id,
+                interaction_id=p.interaction_id,
+                candidate_id=outcome.customer_id,
+                prospect_id=customer.id if customer else None,
+                probability=outcome.probability,
+                explanation=outcome.explanation,
+                model_version=outcome.model_version,
+                identifiers=[list(k) for k in keys],
+                facts=p.facts.model_dump(mode="json"),
+                state="open",
+                created_at=datetime.now(UTC),
+            )
+            await resolution_repository.add_review(session, review)
+    await resolution_repository.add_decision(
+        session,
+        Decision(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            interaction_id=p.interaction_id,
+            customer_id=customer.id if customer else None,
+            candidate_id=candidate_id,
+            decision=decision,
+            probability=probability,
+            rule=rule,
+            explanation=explanation,
+            model_version=resolver.model.version,
+            created_at=datetime.now(UTC),
+        ),
+    )
+    await _announce(
+        session,
+        tenant_id=tenant_id,
+        interaction_id=p.interaction_id,
+        facts=p.facts,
+        customer=customer,
+        decision=decision,
+        probability=probability,
+        explanation=explanation,
+        causation=event,
+    )
+
+
+async def decide_review(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    review_id: uuid.UUID,
+    accept: bool,
+    correlation_id: str,
+) -> dict[str, Any]:
+    """Accept: the interaction (and its author's identifiers) join the candidate; reject: the
+    author stays a person of their own."""
+    review = await resolution_repository.get_review(
+        session, tenant_id=tenant_id, review_id=review_id, lock=True
+    )
+    if review is None:
+        raise NotFound(f"Review {review_id} does not exist.")
+    if review.state != "open":
+        raise Conflict(f"Review {review_id} is already {review.state}.")
+    review.decided_at = datetime.now(UTC)
+    if not accept:
+        review.state = "rejected"
+        await session.flush()
+        return review_out(review)
+    review.state = "accepted"
+    candidate = await repository.get(session, tenant_id=tenant_id, customer_id=review.candidate_id)
+    while candidate is not None and candidate.merged_into is not None:
+        candidate = await repository.get(
+            session, tenant_id=tenant_id, customer_id=candidate.merged_into
+        )
+    if candidate is None:
+        raise Conflict("The candidate customer no longer exists.")
+    prospect = (
+        await repository.get(session, tenant_id=tenant_id, customer_id=review.prospect_id)
+        if review.prospect_id
+        else None
+    )
+    if prospect is not None and prospect.merged_into is None and prospect.id != candidate.id:
+        # The prospect and everything seen with it (handle, later messages) join the customer.
+        await merge(
+            session,
+            tenant_id=tenant_id,
+            survivor_id=candidate.id,
+            other_id=prospect.id,
+            correlation_id=correlation_id,
+        )
+    else:
+        await repository.add_identities(
+            session,
+            tenant_id=tenant_id,
+            customer_id=candidate.id,
+            keys=[(k, v) for k, v in review.identifiers if k != "customer_number"],
+            verified=False,
+        )
+    explanation = [
+        *review.explanation,
+        {"field": "review", "comparison": "accepted", "weight": 0.0},
+    ]
+    await resolution_repository.add_decision(
+        session,
+        Decision(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            interaction_id=review.interaction_id,
+            customer_id=candidate.id,
+            candidate_id=candidate.id,
+            decision="match",
+            probability=review.probability,
+            rule="review_accepted",
+            explanation=explanation,
+            model_version=review.model_version,
+            created_at=datetime.now(UTC),
+        ),
+    )
+    await _announce(
+        session,
+        tenant_id=tenant_id,
+        interaction_id=review.interaction_id,
+        facts=InteractionFacts.model_validate(review.facts),
+        customer=candidate,
+        decision="match",
+        probability=review.probability,
+        explanation=explanation,
+        correlation_id=correlation_id,
+    )
+    return review_out(review)

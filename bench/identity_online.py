@@ -1,0 +1,276 @@
+"""Online identity resolution against PostgreSQL: import via COPY, then resolve one at a time.
+
+Not a test; prints a table with its settings.
+
+    .venv/bin/python bench/identity_online.py                      # 100k customers
+    .venv/bin/python bench/identity_online.py --customers 1000000 --contacts 5000
+
+Loads the synthetic master of `bench/identity_data.py` into a fresh PostgreSQL database through
+the service's import path (NDJSON parsing, validation, standardisation, COPY into staging, upsert,
+identities, standardised records, blocking keys), then resolves contacts one at a time through
+the service's resolution path (exact identifiers, then candidates by `key = ANY(...)` with a per
+key LIMIT, then the Resolver) with a real AsyncSession on asyncpg, and a batch through the same
+function. Splink's real-time path (`linker.inference.predict_between`, Splink 5) is timed on a
+sample of the same contacts in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+PG = os.environ.get("RESONANCE_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def master_ndjson(data, path: Path) -> int:
+    n = 0
+    with path.open("wb") as out:
+        for r in data.rows("master"):
+            street = f"{r['street']} {r['house_number']}" if r["house_number"] else r["street"]
+            row = {
+                "customer_number": r["customer_number"],
+                "given_name": r["given_name"],
+                "family_name": r["family_name"],
+                "date_of_birth": r["birth_date"],
+                "street": street,
+                "postcode": r["postcode"],
+                "city": r["city"],
+                "email": r["email"],
+                "phone": r["phone"],
+                "handles": {"twitter": r["handle"]} if r["handle"] else None,
+            }
+            out.write(orjson.dumps({k: v for k, v in row.items() if v}) + b"\n")
+            n += 1
+    return n
+
+
+def person(r: dict) -> dict:
+    from services.identity.matching.standardise import parse_birth_date
+
+    street = r["street"]
+    if street and r["house_number"] and not street.endswith(r["house_number"]):
+        street = f"{street} {r['house_number']}"
+    return {
+        "name": r["name"],
+        "given_name": r["given_name"],
+        "family_name": r["family_name"],
+        "email": r["email"],
+        "phone": r["phone"],
+        "handle": r["handle"],
+        "street": street,
+        "postcode": r["postcode"],
+        "city": r["city"],
+        "date_of_birth": parse_birth_date(r["birth_date"]) if r["birth_date"] else None,
+        "customer_number": r["customer_number"],
+    }
+
+
+async def run(args: argparse.Namespace) -> None:
+    import asyncpg
+    from identity_data import generate
+
+    from services.identity.app import SERVICE
+    from services.identity.customers import service as customers
+    from services.identity.customers.schemas import PersonRecord
+    from services.identity.imports import service as imports
+    from services.identity.jobs import repository as jobs
+    from services.identity.resolution import service as resolution
+    from shared import Database
+
+    t0 = time.perf_counter()
+    data = generate(args.customers, seed=args.seed, contacts=args.contacts)
+    generated = time.perf_counter() - t0
+    name = f"resonance_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(PG.replace("+asyncpg", "") + "/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    db = Database(f"{PG}/{name}", schema="identity", pool_size=4)
+    results: dict[str, str] = {}
+    try:
+        await db.migrate(SERVICE.migrations)
+        tenant = uuid.uuid4()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "master.ndjson"
+            rows = master_ndjson(data, path)
+            async with db.session() as session:
+                job = await jobs.create(session, tenant_id=tenant, kind="import")
+            started = time.perf_counter()
+            await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
+            seconds = time.perf_counter() - started
+        async with db.session() as session:
+            done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
+        assert done is not None
+        results["import rows"] = f"{rows:,} read, {done.rows_imported:,} imported, " + (
+            f"{done.rows_rejected:,} rejected (master duplicates)"
+        )
+        results["import time"] = f"{seconds:.1f} s = {rows / seconds:,.0f} rows/s"
+        async with admin_conn(PG, name) as conn:
+            keys = await conn.fetchval("SELECT count(*) FROM identity.blocking_keys")
+        results["blocking keys"] = f"{keys:,}"
+
+        contacts = [person(r) for r in data.rows("contacts")][: args.contacts]
+        records = [PersonRecord(**{k: v for k, v in c.items() if v is not None}) for c in contacts]
+        # Warm-up: model load, caches, prepared statements.
+        async with db.session() as session:
+            await customers.resolve_records(session, tenant_id=tenant, records_in=records[:50])
+        latencies = []
+        decisions: dict[str, int] = {}
+        for record in records:
+            t = time.perf_counter()
+            async with db.session() as session:
+                out = await customers.resolve_records(
+                    session, tenant_id=tenant, records_in=[record]
+                )
+            latencies.append((time.perf_counter() - t) * 1000)
+            decisions[out[0].decision] = decisions.get(out[0].decision, 0) + 1
+        latencies.sort()
+        p = lambda q: latencies[min(int(q * len(latencies)), len(latencies) - 1)]  # noqa: E731
+        results["online latency"] = (
+            f"p50 {p(0.5):.2f} ms, p99 {p(0.99):.2f} ms, max {latencies[-1]:.1f} ms "
+            f"({len(latencies):,} one at a time, own transaction each)"
+        )
+        results["decisions"] = ", ".join(f"{k} {v}" for k, v in sorted(decisions.items()))
+        started = time.perf_counter()
+        for i in range(0, len(records), 100):
+            async with db.session() as session:
+                await customers.resolve_records(
+                    session, tenant_id=tenant, records_in=records[i : i + 100]
+                )
+        batch_s = time.perf_counter() - started
+        results["batch throughput"] = f"{len(records) / batch_s:,.0f} records/s (batches of 100)"
+        results["peak memory"] = f"{peak_rss_mb():,.0f} MB RSS (generator data included)"
+        if not args.skip_splink:
+            try:
+                per = splink_realtime(data, contacts[: args.splink_sample])
+            except Exception as exc:  # report, keep the other numbers
+                results["splink predict_between"] = f"failed: {type(exc).__name__}: {exc}"[:200]
+                per = None
+            if per:
+                ours = statistics.median(latencies)
+                results["splink predict_between"] = (
+                    f"p50 {per:.1f} ms per contact against the master "
+                    f"(sample {args.splink_sample}); ratio {per / ours:,.0f}x Resonance p50"
+                )
+        async with db.session() as session:
+            model = await resolution.current_model(session, tenant_id=tenant)
+        results["model"] = f"{model[0].version} (priors; no tenant fit)"
+    finally:
+        await db.dispose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    print(
+        f"\nidentity_online  customers={args.customers:,} contacts={args.contacts:,} "
+        f"seed={args.seed} generated_in={generated:.1f}s cpus={os.cpu_count()}"
+    )
+    width = max(len(k) for k in results)
+    for k, v in results.items():
+        print(f"  {k:<{width}}  {v}")
+
+
+class admin_conn:
+    def __init__(self, pg: str, name: str) -> None:
+        self.dsn = pg.replace("+asyncpg", "") + f"/{name}"
+
+    async def __aenter__(self):
+        import asyncpg
+
+        self.conn = await asyncpg.connect(self.dsn)
+        return self.conn
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.conn.close()
+
+
+def splink_realtime(data, contacts: list[dict]) -> float | None:
+    """Median ms per contact of Splink 5's documented incremental path (`predict_between`)."""
+    try:
+        import pandas as pd
+        import splink.comparison_library as cl
+        from splink import Linker, SettingsCreator, block_on
+        from splink.backends.duckdb import DuckDBAPI
+    except ImportError:
+        return None
+    from services.identity.resolution.records import fragment_record
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    cols = ["given_name", "family_name", "birth_date", "postcode", "city", "email", "phone"]
+
+    def frame(records: list, prefix: str) -> pd.DataFrame:
+        out = {c: [] for c in ["record_id", *cols]}
+        for i, r in enumerate(records):
+            out["record_id"].append(f"{prefix}{i}")
+            for c in cols:
+                v = getattr(r, c)
+                out[c].append(v.isoformat() if c == "birth_date" and v else v)
+        return pd.DataFrame(out)
+
+    master = [
+        fragment_record(
+            **{k: v for k, v in person(r).items() if k != "name" or not r["family_name"]}
+        )
+        for r in data.rows("master")
+    ]
+    db = DuckDBAPI()
+    settings = SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="record_id",
+        blocking_rules_to_generate_predictions=[
+            block_on("family_name", "given_name"),
+            block_on("email"),
+            block_on("phone"),
+            block_on("family_name", "postcode"),
+        ],
+        comparisons=[
+            cl.NameComparison("given_name"),
+            cl.NameComparison("family_name"),
+            cl.ExactMatch("birth_date"),
+            cl.ExactMatch("postcode"),
+            cl.ExactMatch("city"),
+            cl.ExactMatch("email"),
+            cl.ExactMatch("phone"),
+        ],
+    )
+    master_df = db.register(frame(master, "M"), dataset_display_name="master")
+    seed_df = db.register(frame(master[:10], "S"), dataset_display_name="seed")
+    linker = Linker([master_df, seed_df], settings)
+    for column in ("given_name", "family_name"):
+        linker.table_management.compute_tf_table(column)
+    times = []
+    for i, c in enumerate(contacts):
+        rec = fragment_record(**{k: v for k, v in c.items()})
+        one = db.register(frame([rec], f"Q{i}_"), dataset_display_name=f"q{i}")
+        t = time.perf_counter()
+        linker.inference.predict_between(master_df, one, warning_mode="never").as_pandas_dataframe()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times) if times else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--contacts", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--splink-sample", type=int, default=20)
+    parser.add_argument("--skip-splink", action="store_true")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

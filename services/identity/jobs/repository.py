@@ -1,0 +1,63 @@
+"""All SQL about jobs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.identity.jobs.models import Job
+
+
+async def create(
+    session: AsyncSession, *, tenant_id: uuid.UUID, kind: str, state: str = "queued"
+) -> Job:
+    now = datetime.now(UTC)
+    job = Job(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        kind=kind,
+        state=state,
+        rows_read=0,
+        rows_imported=0,
+        rows_rejected=0,
+        bytes_done=0,
+        errors=[],
+        result={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
+    await session.flush()
+    return job
+
+
+async def get(session: AsyncSession, *, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Job | None:
+    stmt = sa.select(Job).where(Job.tenant_id == tenant_id, Job.id == job_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def update(session: AsyncSession, *, job_id: uuid.UUID, **values: Any) -> None:
+    values["updated_at"] = datetime.now(UTC)
+    if values.get("state") in ("succeeded", "failed"):
+        values["finished_at"] = values["updated_at"]
+    await session.execute(sa.update(Job).where(Job.id == job_id).values(**values))
+
+
+async def fail_stale(session: AsyncSession, *, older_than: timedelta) -> int:
+    """Jobs whose process went away (no progress for a while) are marked failed."""
+    cutoff = datetime.now(UTC) - older_than
+    result = await session.execute(
+        sa.update(Job)
+        .where(Job.state.in_(("receiving", "queued", "running")), Job.updated_at < cutoff)
+        .values(
+            state="failed",
+            detail="Interrupted (the service stopped). Re-post the file: rows are upserted by "
+            "customer_number, so a re-run is safe.",
+            finished_at=datetime.now(UTC),
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

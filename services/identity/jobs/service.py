@@ -1,0 +1,94 @@
+"""Background jobs: run outside the request, tracked in `jobs`, cancelled on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.identity.jobs import repository
+from services.identity.jobs.models import Job
+from services.identity.jobs.schemas import Job as JobOut
+from shared import NotFound, ServiceRuntime, get_logger
+
+log = get_logger("identity.jobs")
+
+_TASKS = "identity.jobs"
+MAX_ERRORS = 1000
+
+
+def to_out(job: Job) -> JobOut:
+    if job.state == "succeeded":
+        progress = 1.0
+    elif job.bytes_total:
+        progress = min(job.bytes_done / job.bytes_total, 1.0)
+    else:
+        progress = 0.0
+    return JobOut(
+        id=job.id,
+        kind=job.kind,  # type: ignore[arg-type]
+        state=job.state,  # type: ignore[arg-type]
+        rows_read=job.rows_read,
+        rows_imported=job.rows_imported,
+        rows_rejected=job.rows_rejected,
+        bytes_total=job.bytes_total,
+        bytes_done=job.bytes_done,
+        progress=round(progress, 4),
+        errors=job.errors,  # type: ignore[arg-type]
+        errors_truncated=job.rows_rejected > len(job.errors),
+        result=job.result,
+        detail=job.detail,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        finished_at=job.finished_at,
+    )
+
+
+async def get(session: AsyncSession, *, tenant_id: uuid.UUID, job_id: uuid.UUID) -> JobOut:
+    job = await repository.get(session, tenant_id=tenant_id, job_id=job_id)
+    if job is None:
+        raise NotFound(f"Job {job_id} does not exist.")
+    return to_out(job)
+
+
+def spawn(runtime: ServiceRuntime, job_id: uuid.UUID, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` in the background; an unexpected error fails the job instead of vanishing."""
+
+    async def guarded() -> None:
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("identity.job.crashed", job_id=str(job_id))
+            async with runtime.db.session() as session:
+                await repository.update(
+                    session, job_id=job_id, state="failed", detail=f"{type(exc).__name__}"
+                )
+
+    tasks: set[asyncio.Task[None]] = runtime.state.setdefault(_TASKS, set())
+    task = asyncio.create_task(guarded(), name=f"identity:job:{job_id}")
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+@asynccontextmanager
+async def jobs_resource(runtime: ServiceRuntime) -> AsyncIterator[None]:
+    """Marks jobs of a dead process failed at start; cancels this process's jobs at stop."""
+    async with runtime.db.session() as session:
+        await repository.fail_stale(session, older_than=timedelta(minutes=5))
+    try:
+        yield
+    finally:
+        tasks: set[asyncio.Task[None]] = runtime.state.get(_TASKS, set())
+        for task in list(tasks):
+            task.cancel()
+        for task in list(tasks):
+            try:
+                await task
+            except BaseException:
+                pass

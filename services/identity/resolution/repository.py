@@ -1,0 +1,279 @@
+"""All SQL of probabilistic resolution."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.identity.matching.blocking import MAX_POSTINGS
+from services.identity.resolution.models import (
+    BlockingKey,
+    Decision,
+    MatchRecord,
+    Review,
+    StoredModel,
+    TenantConfig,
+)
+
+# One round trip: each key's postings, capped at MAX_POSTINGS + 1 by a LIMIT per key (an index
+# probe each); keys over the cap single nobody out and are dropped; then the records.
+_CANDIDATES = sa.text(
+    """
+    WITH postings AS (
+        SELECT k.key, b.record_id
+        FROM unnest(CAST(:keys AS text[])) AS k(key)
+        CROSS JOIN LATERAL (
+            SELECT record_id FROM identity.blocking_keys
+            WHERE tenant_id = :tenant_id AND key = k.key
+            LIMIT :cap
+        ) AS b
+    ),
+    usable AS (SELECT key FROM postings GROUP BY key HAVING count(*) < :cap)
+    SELECT r.id, r.customer_id, r.record
+    FROM identity.match_records AS r
+    WHERE r.id IN (SELECT p.record_id FROM postings p JOIN usable u USING (key))
+    """
+)
+
+
+async def candidates(
+    session: AsyncSession, *, tenant_id: uuid.UUID, keys: Sequence[str]
+) -> list[tuple[uuid.UUID, uuid.UUID, dict[str, Any]]]:
+    """(record id, customer id, standardised record) for every record sharing a usable key."""
+    if not keys:
+        return []
+    rows = await session.execute(
+        _CANDIDATES, {"keys": list(keys), "tenant_id": tenant_id, "cap": MAX_POSTINGS + 1}
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def records_of(session: AsyncSession, *, customer_id: uuid.UUID) -> list[MatchRecord]:
+    stmt = sa.select(MatchRecord).where(MatchRecord.customer_id == customer_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def delete_record(session: AsyncSession, *, record: MatchRecord) -> None:
+    await _delete_keys(session, tenant_id=record.tenant_id, record_id=record.id, keys=record.keys)
+    await session.execute(sa.delete(MatchRecord).where(MatchRecord.id == record.id))
+
+
+async def _delete_keys(
+    session: AsyncSession, *, tenant_id: uuid.UUID, record_id: uuid.UUID, keys: Sequence[str]
+) -> None:
+    if keys:
+        await session.execute(
+            sa.delete(BlockingKey).where(
+                BlockingKey.tenant_id == tenant_id,
+                BlockingKey.key.in_(list(keys)),
+                BlockingKey.record_id == record_id,
+            )
+        )
+
+
+async def put_record(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    record_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    record: dict[str, Any],
+    keys: Sequence[str],
+) -> None:
+    """Store (or replace) one standardised record and its blocking keys."""
+    old = await session.get(MatchRecord, record_id)
+    if old is not None:
+        await _delete_keys(session, tenant_id=tenant_id, record_id=record_id, keys=old.keys)
+    await session.execute(
+        insert(MatchRecord)
+        .values(
+            id=record_id, tenant_id=tenant_id, customer_id=customer_id, record=record, keys=keys
+        )
+        .on_conflict_do_update(index_elements=["id"], set_={"record": record, "keys": list(keys)})
+    )
+    if keys:
+        await session.execute(
+            insert(BlockingKey)
+            .values([{"tenant_id": tenant_id, "key": k, "record_id": record_id} for k in keys])
+            .on_conflict_do_nothing()
+        )
+
+
+async def erase_records(session: AsyncSession, *, customer_id: uuid.UUID) -> None:
+    for record in await records_of(session, customer_id=customer_id):
+        await delete_record(session, record=record)
+
+
+async def move_records(
+    session: AsyncSession, *, record_ids: Sequence[uuid.UUID], to: uuid.UUID
+) -> None:
+    if record_ids:
+        await session.execute(
+            sa.update(MatchRecord)
+            .where(MatchRecord.id.in_(list(record_ids)))
+            .values(customer_id=to)
+        )
+
+
+async def master_records(
+    session: AsyncSession, *, tenant_id: uuid.UUID, limit: int
+) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """Up to `limit` standardised records (for fitting a model)."""
+    rows = await session.execute(
+        sa.select(MatchRecord.id, MatchRecord.record)
+        .where(MatchRecord.tenant_id == tenant_id)
+        .limit(limit)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+async def master_size(session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(MatchRecord)
+        .where(MatchRecord.tenant_id == tenant_id)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+# --- configuration and models ---------------------------------------------------------------
+
+
+async def get_config(session: AsyncSession, *, tenant_id: uuid.UUID) -> TenantConfig | None:
+    return await session.get(TenantConfig, tenant_id)
+
+
+async def put_config(
+    session: AsyncSession, *, tenant_id: uuid.UUID, match: float, review: float
+) -> None:
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(TenantConfig)
+        .values(tenant_id=tenant_id, match_threshold=match, review_threshold=review, updated_at=now)
+        .on_conflict_do_update(
+            index_elements=["tenant_id"],
+            set_={"match_threshold": match, "review_threshold": review, "updated_at": now},
+        )
+    )
+
+
+async def latest_model_version(session: AsyncSession, *, tenant_id: uuid.UUID) -> str | None:
+    stmt = (
+        sa.select(StoredModel.version)
+        .where(StoredModel.tenant_id == tenant_id)
+        .order_by(StoredModel.created_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def latest_model(session: AsyncSession, *, tenant_id: uuid.UUID) -> StoredModel | None:
+    stmt = (
+        sa.select(StoredModel)
+        .where(StoredModel.tenant_id == tenant_id)
+        .order_by(StoredModel.created_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_model(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    version: str,
+    model: dict[str, Any],
+    job_id: uuid.UUID | None,
+) -> None:
+    session.add(
+        StoredModel(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            version=version,
+            model=model,
+            job_id=job_id,
+            created_at=datetime.now(UTC),
+        )
+    )
+    await session.flush()
+
+
+# --- decisions and reviews --------------------------------------------------------------------
+
+
+async def add_decision(session: AsyncSession, decision: Decision) -> None:
+    session.add(decision)
+    await session.flush()
+
+
+async def decisions_of(session: AsyncSession, *, customer_id: uuid.UUID) -> list[Decision]:
+    stmt = (
+        sa.select(Decision)
+        .where(sa.or_(Decision.customer_id == customer_id, Decision.candidate_id == customer_id))
+        .order_by(Decision.created_at)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def interactions_of(session: AsyncSession, *, customer_id: uuid.UUID) -> list[uuid.UUID]:
+    """Interactions whose latest decision named this customer."""
+    stmt = sa.select(Decision.interaction_id).where(
+        Decision.customer_id == customer_id, Decision.interaction_id.is_not(None)
+    )
+    return list(dict.fromkeys(r for r in (await session.execute(stmt)).scalars() if r))
+
+
+async def add_review(session: AsyncSession, review: Review) -> None:
+    session.add(review)
+    await session.flush()
+
+
+async def get_review(
+    session: AsyncSession, *, tenant_id: uuid.UUID, review_id: uuid.UUID, lock: bool = False
+) -> Review | None:
+    stmt = sa.select(Review).where(Review.tenant_id == tenant_id, Review.id == review_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_reviews(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    state: str | None,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[Review]:
+    stmt = sa.select(Review).where(Review.tenant_id == tenant_id)
+    if state:
+        stmt = stmt.where(Review.state == state)
+    if after:
+        stmt = stmt.where(Review.id > after)
+    return list((await session.execute(stmt.order_by(Review.id).limit(limit))).scalars())
+
+
+async def reviews_of(session: AsyncSession, *, customer_id: uuid.UUID) -> list[Review]:
+    stmt = sa.select(Review).where(
+        sa.or_(Review.candidate_id == customer_id, Review.prospect_id == customer_id)
+    )
+    return list((await session.execute(stmt.order_by(Review.created_at))).scalars())
+
+
+async def erase_decisions_and_reviews(session: AsyncSession, *, customer_id: uuid.UUID) -> None:
+    await session.execute(
+        sa.delete(Review).where(
+            sa.or_(Review.candidate_id == customer_id, Review.prospect_id == customer_id)
+        )
+    )
+    await session.execute(
+        sa.delete(Decision).where(
+            sa.or_(Decision.customer_id == customer_id, Decision.candidate_id == customer_id)
+        )
+    )

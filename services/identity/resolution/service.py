@@ -1,0 +1,274 @@
+"""Probabilistic resolution in the service: per-tenant model and thresholds, candidates from
+PostgreSQL, the engine's `Resolver`, and explanations in the API's shape."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.identity.matching import MatchModel, Resolver, StandardRecord, Thresholds, fit
+from services.identity.matching.model import DEFAULT_THRESHOLDS
+from services.identity.resolution import records, repository
+from shared import UnprocessableEntity, get_logger
+
+log = get_logger("identity.resolution")
+
+# Priors: a model fitted once on a synthetic German master (bench/identity_data.py, 50k rows
+# with contacts, seed 11, tf_top_k=400). It serves tenants until their own model is fitted.
+_PRIORS: dict[str, Any] = orjson.loads(
+    resources.files("services.identity.matching").joinpath("data/prior_model.json").read_bytes()
+)
+# A message may come from anybody, not just from the few customers of a small tenant: the
+# prior odds of "this is customer X" are taken over at least this many people.
+MIN_POPULATION = 10_000
+MIN_FIT_ROWS = 200
+FIT_SAMPLE = 300_000
+_PRIORS_TTL = 60.0
+# Identifier evidence from the exact step carries this weight in explanations (bits).
+EXACT_WEIGHT = 20.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A resolution in the service's terms: customer ids, API-shaped explanation."""
+
+    customer_id: uuid.UUID | None
+    candidate_id: uuid.UUID | None
+    probability: float
+    decision: str
+    explanation: list[dict[str, Any]]
+    model_version: str
+    rule: str | None = None
+    also_matching: tuple[uuid.UUID, ...] = ()
+
+
+def priors(master_size: int) -> MatchModel:
+    """The prior model scaled to a tenant's master size; its version says so."""
+    model = MatchModel.from_dict(_PRIORS)
+    population = max(master_size, MIN_POPULATION)
+    # Two significant digits: the version changes when the master grows, not on every row.
+    population = int(float(f"{population:.2g}"))
+    model.master_size = population
+    model.version = f"priors-{_PRIORS['version']}-n{population}"
+    model._prepare()
+    return model
+
+
+class _Cache:
+    """Per-process models by tenant; the stored version decides when to reload."""
+
+    def __init__(self) -> None:
+        self.models: dict[uuid.UUID, tuple[str | None, float, MatchModel]] = {}
+
+    async def model(self, session: AsyncSession, *, tenant_id: uuid.UUID, stored: str | None):
+        cached = self.models.get(tenant_id)
+        now = time.monotonic()
+        if cached and cached[0] == stored and (stored is not None or cached[1] > now):
+            return cached[2]
+        if stored is not None:
+            row = await repository.latest_model(session, tenant_id=tenant_id)
+            model = MatchModel.from_dict(row.model) if row else priors(0)
+        else:
+            size = await repository.master_size(session, tenant_id=tenant_id)
+            model = priors(size)
+        self.models[tenant_id] = (stored, now + _PRIORS_TTL, model)
+        return model
+
+
+CACHE = _Cache()
+
+_SETTINGS = sa.text(
+    """
+    SELECT
+        (SELECT version FROM identity.match_models WHERE tenant_id = :t
+         ORDER BY created_at DESC LIMIT 1) AS version,
+        (SELECT match_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS match,
+        (SELECT review_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS review
+    """
+)
+
+
+async def resolver_for(session: AsyncSession, *, tenant_id: uuid.UUID) -> Resolver:
+    """The tenant's model and thresholds (one query; the model itself is cached)."""
+    row = (await session.execute(_SETTINGS, {"t": tenant_id})).one()
+    model = await CACHE.model(session, tenant_id=tenant_id, stored=row.version)
+    thresholds = (
+        Thresholds(match=row.match, review=row.review)
+        if row.match is not None
+        else DEFAULT_THRESHOLDS
+    )
+    return Resolver(model, thresholds)
+
+
+def explanation(evidence: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": e.field,
+            "comparison": e.level,
+            "weight": e.weight if math.isfinite(e.weight) else EXACT_WEIGHT,
+        }
+        for e in evidence
+    ]
+
+
+def has_evidence(fragment: StandardRecord) -> bool:
+    """Whether a fragment can be looked up at all (it has at least one blocking key)."""
+    return bool(records.keys_of(fragment))
+
+
+async def resolve(
+    session: AsyncSession, *, tenant_id: uuid.UUID, fragment: StandardRecord, resolver: Resolver
+) -> Outcome:
+    """Candidates from PostgreSQL, then the Resolver; the online hot path."""
+    keys = records.keys_of(fragment)
+    rows = await repository.candidates(session, tenant_id=tenant_id, keys=keys)
+    owner = {str(r[0]): r[1] for r in rows}
+    candidates = [records.record_from_json(str(r[0]), r[2]) for r in rows]
+    result = resolver.resolve(fragment, candidates)
+    # no_match carries no customer: the engine leaves it out (nobody is named on weak evidence).
+    best = owner.get(result.customer_id) if result.customer_id else None
+    also = tuple(
+        dict.fromkeys(owner[r] for r in result.also_matching if r in owner and owner[r] != best)
+    )
+    return Outcome(
+        customer_id=best if result.decision != "no_match" else None,
+        candidate_id=best,
+        probability=result.probability,
+        decision=result.decision,
+        explanation=explanation(result.explanation),
+        model_version=result.model_version,
+        rule=result.rule,
+        also_matching=also,
+    )
+
+
+# --- master maintenance -------------------------------------------------------------------------
+
+
+async def index_customer(session: AsyncSession, customer: Any) -> None:
+    """Store a customer's standardised form and blocking keys (prospects are not indexed)."""
+    if customer.is_prospect or customer.merged_into is not None:
+        return
+    record = records.customer_record(
+        record_id=str(customer.id),
+        given_name=customer.given_name,
+        family_name=customer.family_name,
+        date_of_birth=customer.date_of_birth,
+        street=customer.street,
+        postcode=customer.postcode,
+        city=customer.city,
+        emails=customer.emails,
+        phones=customer.phones,
+        handles=customer.handles,
+        customer_number=customer.customer_number,
+    )
+    await repository.put_record(
+        session,
+        tenant_id=customer.tenant_id,
+        record_id=customer.id,
+        customer_id=customer.id,
+        record=records.record_to_json(record),
+        keys=records.keys_of(record),
+    )
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+async def get_thresholds(session: AsyncSession, *, tenant_id: uuid.UUID) -> Thresholds:
+    config = await repository.get_config(session, tenant_id=tenant_id)
+    if config is None:
+        return DEFAULT_THRESHOLDS
+    return Thresholds(match=config.match_threshold, review=config.review_threshold)
+
+
+async def put_thresholds(
+    session: AsyncSession, *, tenant_id: uuid.UUID, match: float, review: float
+) -> Thresholds:
+    try:
+        thresholds = Thresholds(match=match, review=review)
+    except ValueError as exc:
+        raise UnprocessableEntity(
+            "The thresholds are not valid.",
+            errors=[{"loc": ["body"], "msg": str(exc)}],
+        ) from None
+    await repository.put_config(session, tenant_id=tenant_id, match=match, review=review)
+    return thresholds
+
+
+async def current_model(session: AsyncSession, *, tenant_id: uuid.UUID) -> tuple[MatchModel, bool]:
+    """The model in use and whether it was fitted for this tenant (False: priors)."""
+    stored = await repository.latest_model(session, tenant_id=tenant_id)
+    if stored is not None:
+        return MatchModel.from_dict(stored.model), True
+    return priors(await repository.master_size(session, tenant_id=tenant_id)), False
+
+
+def summary(model: MatchModel) -> dict[str, Any]:
+    """What a person needs to judge a model: its size, priors and per-field weights."""
+    fields = {}
+    for name, m in model.m.items():
+        u = model.u[name]
+        fields[name] = {
+            "levels": {
+                label: round(math.log2(m[k] / u[k]), 3) if u[k] > 0 and m[k] > 0 else None
+                for k, label in enumerate(_labels(name))
+                if k > 0
+            }
+        }
+    return {
+        "master_size": model.master_size,
+        "match_rate": round(model.match_rate, 4),
+        "household_prior": round(model.household_prior, 4),
+        "prior_weight": round(model.prior_weight, 3),
+        "fitted_at": model.fitted_at,
+        "training": model.training,
+        "weights": fields,
+    }
+
+
+def _labels(name: str) -> tuple[str, ...]:
+    from services.identity.matching.comparisons import COMPARISONS
+
+    return next(c.labels for c in COMPARISONS if c.name == name)
+
+
+async def fit_model(
+    session: AsyncSession, *, tenant_id: uuid.UUID, job_id: uuid.UUID | None
+) -> MatchModel:
+    """Fit on the tenant's master (dedupe mode) in a thread, then store it as the new version."""
+    rows = await repository.master_records(session, tenant_id=tenant_id, limit=FIT_SAMPLE)
+    if len(rows) < MIN_FIT_ROWS:
+        raise UnprocessableEntity(
+            f"Fitting needs at least {MIN_FIT_ROWS} master rows, the tenant has {len(rows)}; "
+            "the priors stay in use."
+        )
+    master = [records.record_from_json(str(i), r) for i, r in rows]
+    match_rate = float(_PRIORS["match_rate"])
+    model = await asyncio.to_thread(
+        fit,
+        master,
+        tenant_id=str(tenant_id),
+        match_rate=match_rate,
+        u_samples=min(200_000, len(master) * 20),
+        em_pairs=min(300_000, len(master) * 10),
+    )
+    total = await repository.master_size(session, tenant_id=tenant_id)
+    if total != model.master_size:  # fitted on a sample: the prior odds are over all rows
+        model.master_size = total
+        model.version = model._fingerprint()
+        model._prepare()
+    await repository.add_model(
+        session, tenant_id=tenant_id, version=model.version, model=model.to_dict(), job_id=job_id
+    )
+    log.info("identity.model.fitted", version=model.version, master_size=model.master_size)
+    return model

@@ -1,0 +1,311 @@
+"""Identity resolution through the public API: matching, reviews, import, merge, GDPR."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+
+KATHARINA = {
+    "customer_number": "K-100",
+    "given_name": "Katharina",
+    "family_name": "Schneider",
+    "date_of_birth": "1980-03-04",
+    "street": "Lindenstraße 12",
+    "postcode": "50667",
+    "city": "Köln",
+    "emails": ["k.schneider@example.de"],
+    "phones": ["0221 1234567"],
+}
+
+
+def tweet(text: str, **author: Any) -> dict[str, Any]:
+    return {
+        "channel": "twitter",
+        "external_id": uuid.uuid4().hex,
+        "author": {"handle": f"@{uuid.uuid4().hex[:8]}", **author},
+        "text": text,
+    }
+
+
+async def identified(client: httpx.AsyncClient, interaction_id: str, eventually: Any) -> Any:
+    async def check() -> dict[str, Any] | None:
+        body = (await client.get(f"/v1/interactions/{interaction_id}")).json()
+        return body if body.get("match") else None
+
+    return await eventually(check)
+
+
+async def customer(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    response = await client.post("/v1/customers", json={**KATHARINA, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_a_tweet_with_a_misspelt_name_and_the_address_is_identified_with_explanation(
+    platform, eventually
+) -> None:
+    _, key = await platform.new_tenant("fuzzy")
+    async with platform.client(key) as client:
+        kathi = await customer(client)
+        sent = await client.post(
+            "/v1/interactions",
+            json=tweet(
+                "Kein Internet seit Tagen in der Lindenstraße 12, 50667 Köln!",
+                name="Katarina Schnieder",
+            ),
+        )
+        view = await identified(client, sent.json()["id"], eventually)
+        assert view["customer_id"] == kathi["id"]
+        assert view["match"]["decision"] == "match"
+        fields = {e["field"] for e in view["match"]["explanation"]}
+        assert {"given_name", "family_name"} <= fields
+
+
+async def test_a_household_member_is_not_matched_as_the_customer(platform, eventually) -> None:
+    _, key = await platform.new_tenant("household")
+    async with platform.client(key) as client:
+        kathi = await customer(client)
+        sent = await client.post(
+            "/v1/interactions",
+            json=tweet(
+                "Hallo, Lindenstraße 12, 50667 Köln, Tel 0221 1234567", name="Michael Schneider"
+            ),
+        )
+        view = await identified(client, sent.json()["id"], eventually)
+        assert view["customer_id"] != kathi["id"]
+        assert view["match"]["decision"] == "no_match"
+
+
+async def test_a_borderline_author_lands_in_review_and_accepting_links_the_interaction(
+    platform, eventually
+) -> None:
+    _, key = await platform.new_tenant("review")
+    async with platform.client(key) as client:
+        kathi = await customer(client)
+        sent = await client.post(
+            "/v1/interactions", json=tweet("Wann kommt der Techniker?", name="Katharina Schneider")
+        )
+        view = await identified(client, sent.json()["id"], eventually)
+        assert view["match"]["decision"] == "review"
+        reviews = (await client.get("/v1/identity/reviews")).json()["items"]
+        assert [r["candidate_id"] for r in reviews] == [kathi["id"]]
+        accepted = await client.post(f"/v1/identity/reviews/{reviews[0]['id']}/accept")
+        assert accepted.status_code == 200, accepted.text
+        again = await client.post(f"/v1/identity/reviews/{reviews[0]['id']}/accept")
+        assert again.status_code == 409
+
+        async def linked() -> bool:
+            body = (await client.get(f"/v1/interactions/{sent.json()['id']}")).json()
+            return body["customer_id"] == kathi["id"]
+
+        await eventually(linked)
+        handle = view["match"] and (await client.get(f"/v1/customers/{kathi['id']}")).json()
+        assert any(i["kind"] == "handle" for i in handle["identities"])
+        assert (await client.get("/v1/identity/reviews")).json()["items"] == []
+
+
+async def test_csv_import_reports_bad_rows_and_imports_the_rest(platform, eventually) -> None:
+    _, key = await platform.new_tenant("csv import")
+    csv = (
+        "customer_number,given_name,family_name,date_of_birth,email,phone,city,handle_twitter\n"
+        "A1,Anna,Alt,1970-01-02,anna@example.de,030 1234567,Berlin,annaalt\n"
+        "A2,Bernd,Bau,1970-02-31,,,Berlin,\n"
+        ",Carl,,1980-01-01,,,Berlin,\n"
+        "A1,Anna,Doppelt,1970-01-02,,,Berlin,\n"
+        "A3,Dora,D\xe9,1971-01-01,not-an-email,,Bonn,\n"
+        "A4,Emil,Ernst,1975-05-05,emil@example.de,,Bonn,\n"
+    ).encode()
+    broken = csv.replace("D\xe9".encode(), b"D\xe9")  # a Latin-1 byte: not UTF-8
+    async with platform.client(key) as client:
+        response = await client.post(
+            "/v1/customers/import", content=broken, headers={"Content-Type": "text/csv"}
+        )
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
+
+        async def done() -> dict[str, Any] | None:
+            job = (await client.get(f"/v1/jobs/{job_id}")).json()
+            return job if job["state"] in ("succeeded", "failed") else None
+
+        job = await eventually(done)
+        assert job["state"] == "succeeded", job
+        assert (job["rows_read"], job["rows_imported"], job["rows_rejected"]) == (6, 2, 4)
+        by_row = {e["row"]: e for e in job["errors"]}
+        assert by_row[2]["field"] == "date_of_birth"
+        assert by_row[3]["field"] == "family_name"
+        assert by_row[4]["field"] == "customer_number"
+        assert by_row[5]["field"] in ("family_name", "email")
+        found = (await client.get("/v1/customers", params={"q": "Alt"})).json()["items"]
+        assert [c["customer_number"] for c in found] == ["A1"]
+        assert {i["kind"] for i in found[0]["identities"]} >= {"email", "phone", "handle"}
+        resolved = await client.post(
+            "/v1/identity/resolve", json={"records": [{"handle": "@annaalt"}]}
+        )
+        assert resolved.json()["results"][0]["customer_id"] == found[0]["id"]
+
+
+async def test_ndjson_import_upserts_by_customer_number(platform, eventually) -> None:
+    _, key = await platform.new_tenant("ndjson import")
+    body = b'{"customer_number": "N1", "family_name": "Nord", "email": "n@example.de"}\n'
+    body += b'{"customer_number": "N2", "family_name": "Sued", "handles": {"twitter": "sued"}}\n'
+    body += b"not json\n"
+    async with platform.client(key) as client:
+        for _ in range(2):  # a re-run updates, it does not duplicate
+            response = await client.post(
+                "/v1/customers/import",
+                content=body,
+                headers={"Content-Type": "application/x-ndjson"},
+            )
+            job_id = response.json()["id"]
+
+            async def done(job_id: str = job_id) -> dict[str, Any] | None:
+                job = (await client.get(f"/v1/jobs/{job_id}")).json()
+                return job if job["state"] == "succeeded" else None
+
+            job = await eventually(done)
+            assert (job["rows_imported"], job["rows_rejected"]) == (2, 1)
+        found = (await client.get("/v1/customers", params={"q": "N"})).json()["items"]
+        assert sorted(c["customer_number"] for c in found) == ["N1", "N2"]
+
+
+async def test_an_import_with_unknown_columns_or_media_type_is_refused(platform) -> None:
+    _, key = await platform.new_tenant("bad import")
+    async with platform.client(key) as client:
+        unknown = await client.post(
+            "/v1/customers/import", content=b"shoe_size\n42\n", headers={"Content-Type": "text/csv"}
+        )
+        assert unknown.status_code == 422
+        assert unknown.headers["content-type"].startswith("application/problem+json")
+        wrong = await client.post(
+            "/v1/customers/import", content=b"x", headers={"Content-Type": "image/png"}
+        )
+        assert wrong.status_code == 422
+
+
+async def test_merge_and_unmerge_round_trip_restores_identities(platform) -> None:
+    _, key = await platform.new_tenant("merge")
+    async with platform.client(key) as client:
+        a = await customer(client)
+        b = await customer(
+            client,
+            customer_number="K-200",
+            emails=["katharina@example.org"],
+            phones=[],
+            handles={"twitter": "kathi"},
+        )
+        merged = await client.post(f"/v1/customers/{a['id']}/merge", json={"other_id": b["id"]})
+        assert merged.status_code == 200, merged.text
+        values = {i["value"] for i in merged.json()["identities"]}
+        assert {"katharina@example.org", "twitter:kathi", "K-200"} <= values
+        again = await client.post(f"/v1/customers/{b['id']}/merge", json={"other_id": a["id"]})
+        assert again.status_code == 409
+        resolved = await client.post(
+            "/v1/identity/resolve", json={"records": [{"email": "katharina@example.org"}]}
+        )
+        assert resolved.json()["results"][0]["customer_id"] == a["id"]
+        restored = await client.post(f"/v1/customers/{a['id']}/unmerge", json={})
+        assert restored.status_code == 200, restored.text
+        b_after = (await client.get(f"/v1/customers/{b['id']}")).json()
+        assert b_after["merged_into"] is None
+        assert {i["value"] for i in b_after["identities"]} == {
+            "katharina@example.org",
+            "twitter:kathi",
+            "K-200",
+        }
+        none_left = await client.post(f"/v1/customers/{a['id']}/unmerge", json={})
+        assert none_left.status_code == 404
+
+
+async def test_concurrent_merges_of_the_same_customers_leave_one_merge(platform) -> None:
+    _, key = await platform.new_tenant("concurrent merge")
+    async with platform.client(key) as client:
+        a = await customer(client)
+        b = await customer(client, customer_number="K-300", emails=["b@example.org"], phones=[])
+        first, second = await asyncio.gather(
+            client.post(f"/v1/customers/{a['id']}/merge", json={"other_id": b["id"]}),
+            client.post(f"/v1/customers/{b['id']}/merge", json={"other_id": a["id"]}),
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 409]
+        views = [(await client.get(f"/v1/customers/{c['id']}")).json() for c in (a, b)]
+        assert sum(v["merged_into"] is not None for v in views) == 1
+
+
+async def test_erasure_removes_everything_and_export_shows_everything(platform, eventually) -> None:
+    _, key = await platform.new_tenant("gdpr")
+    async with platform.client(key) as client:
+        kathi = await customer(client)
+        sent = await client.post(
+            "/v1/interactions", json=tweet("Hallo", name="Katharina Schneider")
+        )
+        await identified(client, sent.json()["id"], eventually)
+        export = (await client.get(f"/v1/customers/{kathi['id']}/export")).json()
+        assert export["customer_number"] == "K-100"
+        assert export["standardised"][0]["blocking_keys"]
+        assert export["reviews"] and export["decisions"]
+        assert (await client.delete(f"/v1/customers/{kathi['id']}")).status_code == 204
+        assert (await client.get(f"/v1/customers/{kathi['id']}")).status_code == 404
+        assert (await client.get("/v1/identity/reviews")).json()["items"] == []
+        resolved = await client.post(
+            "/v1/identity/resolve",
+            json={
+                "records": [
+                    {"given_name": "Katharina", "family_name": "Schneider", "postcode": "50667"}
+                ]
+            },
+        )
+        assert resolved.json()["results"][0]["customer_id"] is None
+
+
+async def test_resolve_answers_a_batch_with_decisions_and_explanations(platform) -> None:
+    _, key = await platform.new_tenant("resolve")
+    async with platform.client(key) as client:
+        kathi = await customer(client)
+        response = await client.post(
+            "/v1/identity/resolve",
+            json={
+                "records": [
+                    {"email": "K.Schneider@example.de"},
+                    {"name": "Katharina Schneider", "postcode": "50667"},
+                    {"name": "Katharina Schneider"},
+                    {"name": "Otto Normal", "city": "Bremen"},
+                ]
+            },
+        )
+        assert response.status_code == 200, response.text
+        results = response.json()["results"]
+        assert [r["decision"] for r in results] == ["match", "match", "review", "no_match"]
+        assert [r["customer_id"] for r in results[:3]] == [kathi["id"]] * 3
+        assert results[3]["customer_id"] is None
+        assert all(r["model_version"] for r in results)
+        assert {e["field"] for e in results[1]["explanation"]} >= {"given_name", "location"}
+        bad = await client.post("/v1/identity/resolve", json={"records": []})
+        assert bad.status_code == 422
+
+
+async def test_thresholds_and_model_are_per_tenant_and_retraining_is_a_job(
+    platform, eventually
+) -> None:
+    _, key = await platform.new_tenant("config")
+    async with platform.client(key) as client:
+        assert (await client.get("/v1/identity/config")).json()["match_threshold"] == 0.95
+        put = await client.put(
+            "/v1/identity/config", json={"match_threshold": 0.9, "review_threshold": 0.5}
+        )
+        assert put.status_code == 200
+        wrong = await client.put(
+            "/v1/identity/config", json={"match_threshold": 0.5, "review_threshold": 0.9}
+        )
+        assert wrong.status_code == 422
+        model = (await client.get("/v1/identity/model")).json()
+        assert model["version"].startswith("priors-") and not model["fitted_for_tenant"]
+        job = (await client.post("/v1/identity/model/retrain")).json()
+
+        async def finished() -> dict[str, Any] | None:
+            body = (await client.get(f"/v1/jobs/{job['id']}")).json()
+            return body if body["state"] in ("succeeded", "failed") else None
+
+        done = await eventually(finished)
+        assert done["state"] == "failed" and "master rows" in done["detail"]
