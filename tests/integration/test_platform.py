@@ -417,3 +417,47 @@ async def test_events_that_keep_failing_become_dead_letters_admins_can_see(
     _, other_key = await platform.new_tenant("other")
     async with platform.client(other_key) as other:
         assert (await other.get("/v1/admin/dead-letters")).json()["items"] == []
+
+
+async def test_interactions_follow_a_merge_and_return_on_unmerge(platform, eventually) -> None:
+    _, key = await platform.new_tenant("merge follows")
+    async with platform.client(key) as client:
+        a = (
+            await client.post(
+                "/v1/customers",
+                json={"given_name": "Anna", "family_name": "Alt", "emails": ["anna@example.de"]},
+            )
+        ).json()
+        b = (
+            await client.post(
+                "/v1/customers",
+                json={
+                    "given_name": "Anna",
+                    "family_name": "Neu",
+                    "emails": ["anna.neu@example.de"],
+                },
+            )
+        ).json()
+        accepted = (
+            await client.post(
+                "/v1/interactions",
+                json={
+                    "channel": "email",
+                    "external_id": "<m1@example.de>",
+                    "text": "Hallo",
+                    "author": {"email": "anna.neu@example.de"},
+                },
+            )
+        ).json()
+
+        async def customer_is(expected: str) -> bool:
+            body = (await client.get(f"/v1/interactions/{accepted['id']}")).json()
+            return body["customer_id"] == expected
+
+        await eventually(lambda: customer_is(b["id"]))
+        merged = await client.post(f"/v1/customers/{a['id']}/merge", json={"other_id": b["id"]})
+        assert merged.status_code == 200, merged.text
+        await eventually(lambda: customer_is(a["id"]))
+        unmerged = await client.post(f"/v1/customers/{a['id']}/unmerge", json={})
+        assert unmerged.status_code == 200, unmerged.text
+        await eventually(lambda: customer_is(b["id"]))

@@ -10,6 +10,8 @@ from services.ingest.interactions import repository
 from shared import ConsumerSpec
 from shared.contracts import (
     CustomerErasedV1,
+    CustomerMergedV1,
+    CustomerUnmergedV1,
     Envelope,
     InteractionIdentifiedV1,
     InteractionRoutedV1,
@@ -99,6 +101,26 @@ async def on_customer_erased(session: AsyncSession, event: Envelope[Any]) -> Non
     await repository.erase_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
 
 
+async def on_customer_merged(session: AsyncSession, event: Envelope[Any]) -> None:
+    """The merged customer's interactions follow the survivor."""
+    p: CustomerMergedV1 = event.payload
+    await repository.reassign_customer(
+        session, tenant_id=event.tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
+    )
+
+
+async def on_customer_unmerged(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Undoing a merge gives the restored customer its interactions back."""
+    p: CustomerUnmergedV1 = event.payload
+    if p.interaction_ids:
+        await repository.reassign_customer(
+            session,
+            tenant_id=event.tenant_id,
+            interaction_ids=list(p.interaction_ids),
+            to_customer=p.restored_id,
+        )
+
+
 CONSUMERS = [
     ConsumerSpec("identified", [InteractionIdentifiedV1.event_type], on_identified),
     ConsumerSpec("scored", [InteractionScoredV1.event_type], on_scored),
@@ -114,4 +136,6 @@ CONSUMERS = [
         on_sla,
     ),
     ConsumerSpec("erasure", [CustomerErasedV1.event_type], on_customer_erased),
+    ConsumerSpec("merges", [CustomerMergedV1.event_type], on_customer_merged),
+    ConsumerSpec("unmerges", [CustomerUnmergedV1.event_type], on_customer_unmerged),
 ]

@@ -167,3 +167,23 @@ async def erase_customer(
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def reassign_customer(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    to_customer: uuid.UUID,
+    from_customer: uuid.UUID | None = None,
+    interaction_ids: list[uuid.UUID] | None = None,
+) -> int:
+    """Point interactions at another customer after a merge (by customer) or unmerge (by id)."""
+    stmt = sa.update(Interaction).where(Interaction.tenant_id == tenant_id)
+    if from_customer is not None:
+        stmt = stmt.where(Interaction.customer_id == from_customer)
+    if interaction_ids is not None:
+        stmt = stmt.where(Interaction.id.in_(interaction_ids))
+    result = await session.execute(
+        stmt.values(customer_id=to_customer, updated_at=datetime.now(UTC))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
