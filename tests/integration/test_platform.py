@@ -461,3 +461,25 @@ async def test_interactions_follow_a_merge_and_return_on_unmerge(platform, event
         unmerged = await client.post(f"/v1/customers/{a['id']}/unmerge", json={})
         assert unmerged.status_code == 200, unmerged.text
         await eventually(lambda: customer_is(b["id"]))
+
+
+async def test_interactions_about_one_incident_carry_its_id(platform, eventually) -> None:
+    _, key = await platform.new_tenant("incident link")
+    async with platform.client(key) as client:
+        config = {"incidents": {"min_size": 3, "window_minutes": 60}}
+        assert (await client.put("/v1/scoring/config", json=config)).status_code == 200
+        text = "Totalausfall: seit heute Morgen kein Internet in {}!!! Das ist eine Katastrophe."
+        ids = [
+            (await client.post("/v1/interactions", json=tweet(text.format(city)))).json()["id"]
+            for city in ("Köln", "Bonn", "Kiel")
+        ]
+
+        async def linked() -> set[str] | None:
+            views = [(await client.get(f"/v1/interactions/{i}")).json() for i in ids]
+            incidents = {v["incident_id"] for v in views}
+            return incidents if None not in incidents else None
+
+        incidents = await eventually(linked, timeout=20)
+        assert len(incidents) == 1
+        listed = (await client.get("/v1/scoring/incidents")).json()["items"]
+        assert [i["id"] for i in listed] == list(incidents)

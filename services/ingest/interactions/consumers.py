@@ -13,6 +13,7 @@ from shared.contracts import (
     CustomerMergedV1,
     CustomerUnmergedV1,
     Envelope,
+    IncidentDetectedV1,
     InteractionIdentifiedV1,
     InteractionRoutedV1,
     InteractionScoredV1,
@@ -121,6 +122,17 @@ async def on_customer_unmerged(session: AsyncSession, event: Envelope[Any]) -> N
         )
 
 
+async def on_incident(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Interactions about the same incident carry its id (one public answer for many)."""
+    p: IncidentDetectedV1 = event.payload
+    await repository.link_incident(
+        session,
+        tenant_id=event.tenant_id,
+        incident_id=p.incident_id,
+        interaction_ids=list(p.interaction_ids),
+    )
+
+
 CONSUMERS = [
     ConsumerSpec("identified", [InteractionIdentifiedV1.event_type], on_identified),
     ConsumerSpec("scored", [InteractionScoredV1.event_type], on_scored),
@@ -137,5 +149,6 @@ CONSUMERS = [
     ),
     ConsumerSpec("erasure", [CustomerErasedV1.event_type], on_customer_erased),
     ConsumerSpec("merges", [CustomerMergedV1.event_type], on_customer_merged),
+    ConsumerSpec("incidents", [IncidentDetectedV1.event_type], on_incident),
     ConsumerSpec("unmerges", [CustomerUnmergedV1.event_type], on_customer_unmerged),
 ]

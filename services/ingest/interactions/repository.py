@@ -187,3 +187,17 @@ async def reassign_customer(
         stmt.values(customer_id=to_customer, updated_at=datetime.now(UTC))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def link_incident(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    incident_id: uuid.UUID,
+    interaction_ids: list[uuid.UUID],
+) -> None:
+    await session.execute(
+        sa.update(Interaction)
+        .where(Interaction.tenant_id == tenant_id, Interaction.id.in_(interaction_ids))
+        .values(incident_id=incident_id, updated_at=datetime.now(UTC))
+    )
