@@ -455,9 +455,15 @@ async def test_interactions_follow_a_merge_and_return_on_unmerge(platform, event
             return body["customer_id"] == expected
 
         await eventually(lambda: customer_is(b["id"]))
+
+        async def b_has_score(expected: int) -> bool:
+            return (await client.get(f"/v1/customers/{b['id']}/score")).status_code == expected
+
+        await eventually(lambda: b_has_score(200))
         merged = await client.post(f"/v1/customers/{a['id']}/merge", json={"other_id": b["id"]})
         assert merged.status_code == 200, merged.text
         await eventually(lambda: customer_is(a["id"]))
+        await eventually(lambda: b_has_score(404))  # scoring follows the merge too
         unmerged = await client.post(f"/v1/customers/{a['id']}/unmerge", json={})
         assert unmerged.status_code == 200, unmerged.text
         await eventually(lambda: customer_is(b["id"]))

@@ -381,3 +381,14 @@ async def erase_customer(
             )
         )
     return len(handles)
+
+
+async def move_customer(
+    session: AsyncSession, *, tenant_id: uuid.UUID, from_customer: uuid.UUID, to_customer: uuid.UUID
+) -> None:
+    """After a merge the survivor owns the merged customer's handles in the graph."""
+    await session.execute(
+        sa.update(GraphNode)
+        .where(GraphNode.tenant_id == tenant_id, GraphNode.customer_id == from_customer)
+        .values(customer_id=to_customer)
+    )

@@ -304,3 +304,13 @@ async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
     tenant_id, customer_id = event.tenant_id, event.payload.customer_id
     await repository.erase(session, tenant_id=tenant_id, customer_id=customer_id)
     await erase_from_graph(session, tenant_id=tenant_id, customer_id=customer_id)
+
+
+async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
+    """The survivor takes over the merged customer's graph presence; the merged customer's own
+    score is dropped and the survivor is rescored with its next interaction."""
+    p = event.payload
+    await graph_repository.move_customer(
+        session, tenant_id=event.tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
+    )
+    await repository.erase(session, tenant_id=event.tenant_id, customer_id=p.merged_id)
