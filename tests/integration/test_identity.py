@@ -309,3 +309,75 @@ async def test_thresholds_and_model_are_per_tenant_and_retraining_is_a_job(
 
         done = await eventually(finished)
         assert done["state"] == "failed" and "master rows" in done["detail"]
+
+
+async def test_a_restart_fails_only_jobs_whose_heartbeat_stopped(platform, database_url) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from services.identity.jobs import repository as jobs
+    from services.identity.jobs.models import Job
+    from shared import Database
+
+    db = Database(database_url, schema="identity", pool_size=1)
+    tenant = uuid.uuid4()
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    try:
+        async with db.session() as session:
+            abandoned = await jobs.create(session, tenant_id=tenant, kind="import", state="running")
+            elsewhere = await jobs.create(session, tenant_id=tenant, kind="import", state="running")
+            ids = [abandoned.id, elsewhere.id]
+            # Both made no progress for an hour; another replica still beats for the second.
+            await session.execute(sa.update(Job).where(Job.id.in_(ids)).values(updated_at=long_ago))
+            await jobs.beat(session, job_id=elsewhere.id)
+        async with db.session() as session:
+            await jobs.fail_stale(session, older_than=timedelta(minutes=5))
+        async with db.session() as session:
+            states = dict(
+                (await session.execute(sa.select(Job.id, Job.state).where(Job.id.in_(ids)))).all()
+            )
+        assert states == {abandoned.id: "failed", elsewhere.id: "running"}
+    finally:
+        await db.dispose()
+
+
+async def test_a_large_import_validates_in_worker_processes_with_the_same_outcome(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    from services.identity.imports import service as imports
+    from services.identity.jobs import repository as jobs
+    from shared import Database
+
+    monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "BATCH", 3)
+    lines = [
+        b'{"customer_number": "W1", "family_name": "Wolf", "date_of_birth": "1970-01-02"}',
+        b'{"customer_number": "W2", "family_name": "Wald", "email": "w@example.de"}',
+        b'{"customer_number": "W3", "family_name": "Wert", "date_of_birth": "1970-02-31"}',
+        b"not json",
+        b'{"customer_number": "W1", "family_name": "Wolf"}',
+        b'{"customer_number": "W5", "family_name": "Wiese", "email": "w@example.de"}',
+        b'{"customer_number": "W6", "family_name": "Weber", "phone": "0171 1234567"}',
+    ]
+    path = tmp_path / "master.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    try:
+        async with db.session() as session:
+            job = await jobs.create(session, tenant_id=tenant, kind="import")
+        await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
+        async with db.session() as session:
+            done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
+        assert done is not None and done.state == "succeeded"
+        assert (done.rows_read, done.rows_imported, done.rows_rejected) == (7, 3, 4)
+        assert {(e["row"], e["field"]) for e in done.errors} == {
+            (3, "date_of_birth"),
+            (4, None),
+            (5, "customer_number"),
+            (6, "email"),
+        }
+    finally:
+        imports.shutdown_pool()
+        await db.dispose()

@@ -59,7 +59,8 @@ async def import_customers(
     job_id = job.id
     path = service.spool_dir() / f"{job_id}.{kind}"
     try:
-        size = await service.spool(request.stream(), path=path, kind=kind)
+        async with jobs.heartbeat(runtime.db, job_id):
+            size = await service.spool(request.stream(), path=path, kind=kind)
     except (ProblemError, FileError, Exception) as exc:
         path.unlink(missing_ok=True)
         detail = exc.detail if isinstance(exc, ProblemError) else str(exc)

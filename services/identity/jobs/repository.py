@@ -47,12 +47,24 @@ async def update(session: AsyncSession, *, job_id: uuid.UUID, **values: Any) -> 
     await session.execute(sa.update(Job).where(Job.id == job_id).values(**values))
 
 
+async def beat(session: AsyncSession, *, job_id: uuid.UUID) -> None:
+    """The job is alive: some process is working on it right now."""
+    await session.execute(
+        sa.update(Job).where(Job.id == job_id).values(heartbeat_at=datetime.now(UTC))
+    )
+
+
 async def fail_stale(session: AsyncSession, *, older_than: timedelta) -> int:
-    """Jobs whose process went away (no progress for a while) are marked failed."""
+    """Jobs nobody works on any more (no heartbeat and no progress for a while) are marked
+    failed; a job another live replica runs keeps beating and is left alone."""
     cutoff = datetime.now(UTC) - older_than
     result = await session.execute(
         sa.update(Job)
-        .where(Job.state.in_(("receiving", "queued", "running")), Job.updated_at < cutoff)
+        .where(
+            Job.state.in_(("receiving", "queued", "running")),
+            Job.updated_at < cutoff,
+            sa.or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < cutoff),
+        )
         .values(
             state="failed",
             detail="Interrupted (the service stopped). Re-post the file: rows are upserted by "

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.identity.jobs import repository
 from services.identity.jobs.models import Job
 from services.identity.jobs.schemas import Job as JobOut
-from shared import NotFound, ServiceRuntime, get_logger
+from shared import Database, NotFound, ServiceRuntime, get_logger
 
 log = get_logger("identity.jobs")
 
@@ -60,7 +60,8 @@ def spawn(runtime: ServiceRuntime, job_id: uuid.UUID, work: Callable[[], Awaitab
 
     async def guarded() -> None:
         try:
-            await work()
+            async with heartbeat(runtime.db, job_id):
+                await work()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -76,11 +77,42 @@ def spawn(runtime: ServiceRuntime, job_id: uuid.UUID, work: Callable[[], Awaitab
     task.add_done_callback(tasks.discard)
 
 
+# A job is alive while its heartbeat is younger than STALE_AFTER; beats come far more often.
+HEARTBEAT_EVERY = 30.0
+STALE_AFTER = timedelta(minutes=5)
+
+
+@asynccontextmanager
+async def heartbeat(db: Database, job_id: uuid.UUID) -> AsyncIterator[None]:
+    """Beat for `job_id` while the block runs, so no other replica fails it as abandoned."""
+
+    async def beat() -> None:
+        while True:
+            try:
+                async with db.session() as session:
+                    await repository.beat(session, job_id=job_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a missed beat is harmless; the next one may get through
+                log.warning("identity.job.heartbeat_failed", job_id=str(job_id))
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    task = asyncio.create_task(beat(), name=f"identity:job:{job_id}:heartbeat")
+    try:
+        yield
+    finally:
+        task.cancel()
+        try:
+            await task
+        except BaseException:
+            pass
+
+
 @asynccontextmanager
 async def jobs_resource(runtime: ServiceRuntime) -> AsyncIterator[None]:
     """Marks jobs of a dead process failed at start; cancels this process's jobs at stop."""
     async with runtime.db.session() as session:
-        await repository.fail_stale(session, older_than=timedelta(minutes=5))
+        await repository.fail_stale(session, older_than=STALE_AFTER)
     try:
         yield
     finally:
@@ -92,3 +124,6 @@ async def jobs_resource(runtime: ServiceRuntime) -> AsyncIterator[None]:
                 await task
             except BaseException:
                 pass
+        from services.identity.imports.service import shutdown_pool  # imports uses jobs
+
+        shutdown_pool()

@@ -179,6 +179,7 @@ def split_display_name(name: str) -> tuple[str | None, str | None, str | None, s
     return title, given, " ".join(particles) or None, family
 
 
+@lru_cache(maxsize=262144)  # names repeat a lot (a master holds few distinct names)
 def _name_fields(
     given: str | None, family: str | None
 ) -> tuple[str | None, str | None, str | None, str | None, str | None, tuple[str, ...], str | None]:
@@ -366,6 +367,19 @@ def _customer_number(number: str | None) -> str | None:
     return text.upper() or None
 
 
+@lru_cache(maxsize=262144)
+def _family_split(family_name: str) -> tuple[str | None, str]:
+    """(particles, family name) of a family-name field ("von der Heide" -> "von der", "heide")."""
+    _, _, particles, family_only = split_display_name("x " + family_name)
+    return particles, family_only or family_name
+
+
+@lru_cache(maxsize=65536)
+def _given_without_titles(given_name: str) -> str | None:
+    kept = [t for t in fold(given_name).split() if not _is_title(t)]
+    return " ".join(kept) or None
+
+
 def standardise(
     *,
     record_id: str | None = None,
@@ -388,11 +402,9 @@ def standardise(
     if name and not (given_name or family_name):
         title, given_name, particles, family_name = split_display_name(name)
     elif family_name:
-        _, _, particles, family_only = split_display_name("x " + family_name)
-        family_name = family_only or family_name
+        particles, family_name = _family_split(family_name)
     if given_name:
-        kept = [t for t in fold(given_name).split() if not _is_title(t)]
-        given_name = " ".join(kept) or None
+        given_name = _given_without_titles(given_name)
     given, given_key, given_ph, family, family_key, parts, family_ph = _name_fields(
         given_name, family_name
     )
