@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import phonenumbers
+from services.identity.matching.standardise import standardise_phone
 
 CHANNEL_NETWORK = {
     "twitter": "twitter",
@@ -21,15 +21,8 @@ def email(value: str | None) -> str | None:
 
 
 def phone(value: str | None, region: str = "DE") -> str | None:
-    if not value:
-        return None
-    try:
-        parsed = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    """E.164, the same form the matching engine compares."""
+    return standardise_phone(value, region) if value else None
 
 
 def handle(network: str | None, value: str | None) -> str | None:
