@@ -10,10 +10,10 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.fuzzing import JSON, parses_or_4xx
 
 from services.ingest.channels import parse_mastodon
-from services.ingest.interactions.schemas import InteractionCreate
-from shared import BadRequest, ProblemError, UnprocessableEntity
+from shared import BadRequest, UnprocessableEntity
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "channels" / "mastodon"
 
@@ -91,25 +91,7 @@ def test_invalid_json_is_a_bad_request() -> None:
 
 
 def assert_parses_or_4xx(body: bytes) -> None:
-    try:
-        items = parse_mastodon(body)
-    except ProblemError as exc:
-        assert 400 <= exc.status < 500
-    else:
-        assert all(isinstance(i, InteractionCreate) for i in items)
-
-
-JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
-    max_leaves=20,
-)
+    parses_or_4xx(parse_mastodon, body)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,10 +13,10 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.fuzzing import JSON, parses_or_4xx
 
 from services.ingest.channels import parse_meta, verify_challenge, verify_signature
-from services.ingest.interactions.schemas import InteractionCreate
-from shared import BadRequest, Forbidden, ProblemError, Unauthorized, UnprocessableEntity
+from shared import BadRequest, Forbidden, Unauthorized, UnprocessableEntity
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "channels" / "meta"
 SECRET = "app-secret-for-tests"
@@ -186,25 +186,9 @@ def test_invalid_json_is_a_bad_request() -> None:
 
 
 def assert_parses_or_4xx(body: bytes, network: Any) -> None:
-    try:
-        items = parse_meta(body, network=network)
-    except ProblemError as exc:
-        assert 400 <= exc.status < 500
-    else:
-        assert all(isinstance(i, InteractionCreate) for i in items)
+    parses_or_4xx(lambda b: parse_meta(b, network=network), body)
 
 
-JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
-    max_leaves=20,
-)
 NETWORKS = st.sampled_from(["facebook", "instagram"])
 
 

@@ -11,10 +11,10 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.fuzzing import JSON, parses_or_4xx
 
 from services.ingest.channels import parse_twitter
-from services.ingest.interactions.schemas import InteractionCreate
-from shared import BadRequest, PayloadTooLarge, ProblemError, UnprocessableEntity
+from shared import BadRequest, PayloadTooLarge, UnprocessableEntity
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "channels" / "twitter"
 
@@ -139,25 +139,7 @@ def test_an_oversized_body_is_refused() -> None:
 
 
 def assert_parses_or_4xx(body: bytes) -> None:
-    try:
-        items = parse_twitter(body)
-    except ProblemError as exc:
-        assert 400 <= exc.status < 500
-    else:
-        assert all(isinstance(i, InteractionCreate) for i in items)
-
-
-JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
-    max_leaves=20,
-)
+    parses_or_4xx(parse_twitter, body)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
