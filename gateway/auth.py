@@ -19,7 +19,6 @@ from gateway.settings import GatewaySettings
 from gateway.tenants.models import ApiKey
 from shared import Forbidden, ServiceRuntime, Unauthorized
 
-SCOPES = ("admin", "agent", "integration", "read")
 KEY_PREFIX = "rsk_"
 
 

@@ -15,8 +15,6 @@ import uvicorn
 from launcher.topology import SERVICES, env_for
 from shared import MemoryBroker
 
-BASE_PORT = 8000
-
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) the PostgreSQL shipped as a Python wheel; returns the SQLAlchemy URL."""

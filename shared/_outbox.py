@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -187,8 +186,3 @@ class OutboxRelay:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
             except TimeoutError:
                 pass
-
-
-def new_dead_letter_id() -> uuid.UUID:
-    """Id of a dead-letter record."""
-    return uuid.uuid4()

@@ -235,12 +235,6 @@ def unpack(blob: bytes) -> Validated:
     return rows, [Rejected(number, errors) for number, errors in bad], n
 
 
-def _batches(rows: Iterator[RawRow], today: date) -> Iterator[Validated]:
-    """Validated batches, in this process (small files, tests)."""
-    for items in _chunks(rows):
-        yield validate_batch(items, today)
-
-
 def _personal(key: tuple[str, str]) -> bool:
     """A landline is shared by a household: not a reason to reject a row."""
     kind, value = key

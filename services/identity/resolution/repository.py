@@ -163,16 +163,6 @@ async def put_config(
     )
 
 
-async def latest_model_version(session: AsyncSession, *, tenant_id: uuid.UUID) -> str | None:
-    stmt = (
-        sa.select(StoredModel.version)
-        .where(StoredModel.tenant_id == tenant_id)
-        .order_by(StoredModel.created_at.desc())
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 async def latest_model(session: AsyncSession, *, tenant_id: uuid.UUID) -> StoredModel | None:
     stmt = (
         sa.select(StoredModel)

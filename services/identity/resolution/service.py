@@ -120,11 +120,6 @@ def explanation(evidence: Any) -> list[dict[str, Any]]:
     ]
 
 
-def has_evidence(fragment: StandardRecord) -> bool:
-    """Whether a fragment can be looked up at all (it has at least one blocking key)."""
-    return bool(records.keys_of(fragment))
-
-
 async def resolve(
     session: AsyncSession, *, tenant_id: uuid.UUID, fragment: StandardRecord, resolver: Resolver
 ) -> Outcome:

@@ -135,15 +135,6 @@ async def add_response(session: AsyncSession, response: Response) -> None:
     await session.flush()
 
 
-async def count_responses(
-    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID
-) -> int:
-    stmt = sa.select(sa.func.count()).where(
-        Response.tenant_id == tenant_id, Response.interaction_id == interaction_id
-    )
-    return int((await session.execute(stmt)).scalar_one())
-
-
 async def erase_customer(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
 ) -> int:
