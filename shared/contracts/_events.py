@@ -13,6 +13,7 @@ from ._envelope import EventPayload
 __all__ = [
     "AuthorClaims",
     "CustomerErasedV1",
+    "CustomerMentionedV1",
     "CustomerMergedV1",
     "CustomerScoreChangedV1",
     "CustomerSnapshot",
@@ -27,6 +28,7 @@ __all__ = [
     "InteractionRoutedV1",
     "InteractionScoredV1",
     "MatchExplanation",
+    "PublicationReceivedV1",
     "RiskAssessment",
     "ScoreComponent",
     "SlaBreachedV1",
@@ -286,3 +288,37 @@ class CustomerErasedV1(EventPayload):
     event_type: ClassVar[str] = "customer.erased.v1"
 
     customer_id: uuid.UUID
+
+
+class PublicationReceivedV1(EventPayload):
+    """A public news or blog item came in: where it appeared and whom it may name.
+
+    `mentioned` holds the name and handle features found in its title and text; the author
+    is given apart, since an item is not a mention of its own writer.
+    """
+
+    event_type: ClassVar[str] = "publication.received.v1"
+
+    interaction_id: uuid.UUID
+    channel: Literal["news", "blog"]
+    outlet: str | None = None
+    url: str | None = None
+    published_at: datetime
+    author: AuthorClaims = Field(default_factory=AuthorClaims)
+    mentioned: list[ExtractedFeature] = Field(default_factory=list)
+
+
+class CustomerMentionedV1(EventPayload):
+    """A news or blog item names a known customer (one event per item and customer)."""
+
+    event_type: ClassVar[str] = "customer.mentioned.v1"
+
+    customer_id: uuid.UUID
+    interaction_id: uuid.UUID
+    channel: Literal["news", "blog"]
+    outlet: str | None = None
+    url: str | None = None
+    published_at: datetime
+    matched_by: Literal["handle", "name"]
+    probability: float = Field(ge=0.0, le=1.0)
+    customer: CustomerSnapshot | None = None
