@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -11,6 +11,7 @@ from shared.contracts import CustomerSnapshot
 __all__ = [
     "KNOWN_NETWORKS",
     "MAX_COUNT",
+    "MAX_OUTLETS",
     "CustomerSignals",
     "Network",
     "SocialProfile",
@@ -23,6 +24,7 @@ KNOWN_NETWORKS: tuple[str, ...] = get_args(Network)
 _ALIASES = {"x": "twitter", "x.com": "twitter", "fb": "facebook", "ig": "instagram"}
 # Nobody has more followers than there are people; larger numbers are data errors.
 MAX_COUNT = 10_000_000_000
+MAX_OUTLETS = 3
 _MAX_RATE = 1e10
 
 
@@ -62,6 +64,10 @@ class CustomerSignals(_Strict):
     observed_replies: int = Field(default=0, ge=0, le=MAX_COUNT)
     observed_reposts: int = Field(default=0, ge=0, le=MAX_COUNT)
     news_mentions: int = Field(default=0, ge=0, le=MAX_COUNT)
+    # Where those mentions appeared, most frequent first (for the reason only).
+    news_outlets: tuple[Annotated[str, Field(max_length=300)], ...] = Field(
+        default=(), max_length=MAX_OUTLETS
+    )
     # Precomputed by `graph.InfluenceGraph`; None when the person is not in the graph.
     centrality: float | None = Field(default=None, ge=0.0, le=1.0)
 

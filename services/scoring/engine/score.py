@@ -500,7 +500,9 @@ def _authority_reason(s: CustomerSignals, config: ScoringConfig) -> str:
     elif media and companies:
         parts.append(f"works at {companies[0]} (news outlet)")
     if s.news_mentions:
-        parts.append(f"{s.news_mentions} news/blog mention{'s' if s.news_mentions != 1 else ''}")
+        count = s.news_mentions
+        where = f" ({', '.join(s.news_outlets)})" if s.news_outlets else ""
+        parts.append(f"{count} news/blog mention{'s' if count != 1 else ''}{where}")
     if topic:
         parts.append(f"relevant to {topic!r}")
     return "; ".join(parts) if parts else "no authority signals"
