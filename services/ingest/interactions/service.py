@@ -13,6 +13,7 @@ from services.ingest.db import messaging
 from services.ingest.extraction import Analysis, analyse
 from services.ingest.interactions import repository
 from services.ingest.interactions.models import Interaction, Response
+from services.ingest.interactions.publications import publication
 from services.ingest.interactions.schemas import (
     Accepted,
     BatchItemResult,
@@ -148,6 +149,24 @@ async def receive(
         messaging,
         Envelope.wrap(payload, source=SOURCE, tenant_id=tenant_id, correlation_id=correlation_id),
     )
+    published = publication(
+        interaction_id=interaction_id,
+        channel=data.channel,
+        direction=data.direction,
+        published_at=occurred_at,
+        author=facts.author,
+        metadata=data.metadata,
+        external_id=data.external_id,
+        features=extraction.features,
+    )
+    if published is not None:
+        await emit(
+            session,
+            messaging,
+            Envelope.wrap(
+                published, source=SOURCE, tenant_id=tenant_id, correlation_id=correlation_id
+            ),
+        )
     return Accepted(id=interaction_id, status="received")
 
 
