@@ -123,7 +123,7 @@ async def run(args: argparse.Namespace) -> None:
         )
         results["import time"] = f"{seconds:.1f} s = {rows / seconds:,.0f} rows/s"
         async with admin_conn(PG, name) as conn:
-            keys = await conn.fetchval("SELECT count(*) FROM identity.blocking_keys")
+            keys = await conn.fetchval("SELECT count(*) FROM identity.blocking_postings")
         results["blocking keys"] = f"{keys:,}"
 
         contacts = [person(r) for r in data.rows("contacts")][: args.contacts]

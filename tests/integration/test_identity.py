@@ -257,6 +257,9 @@ async def test_erasure_removes_everything_and_export_shows_everything(platform, 
             },
         )
         assert resolved.json()["results"][0]["customer_id"] is None
+        # Her identifiers went with her: the same customer number and email are free again.
+        again = await customer(client)
+        assert again["id"] != kathi["id"]
 
 
 async def test_resolve_answers_a_batch_with_decisions_and_explanations(platform) -> None:

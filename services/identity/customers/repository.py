@@ -165,6 +165,8 @@ async def upsert_profile(
 
 
 async def delete(session: AsyncSession, *, customer_id: uuid.UUID) -> None:
+    """The customer row and its identifiers (no foreign key cascades them; social profiles do)."""
+    await session.execute(sa.delete(Identity).where(Identity.customer_id == customer_id))
     await session.execute(sa.delete(Customer).where(Customer.id == customer_id))
 
 

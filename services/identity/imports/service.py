@@ -12,6 +12,8 @@ in the master is rejected too.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import marshal
 import multiprocessing
 import os
@@ -23,9 +25,8 @@ from collections.abc import AsyncIterator, Awaitable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
-from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,52 +49,115 @@ log = get_logger("identity.imports")
 BATCH = 5000
 MEDIA_TYPES = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/ndjson": "ndjson"}
 
+# Staging: rows as the validation worker encoded them (CSV), joined in SQL from there on, so this
+# process only passes bytes through (no per-key objects in Python).
 _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS import_customers (
-    id uuid, tenant_id uuid, customer_number text, title text, given_name text,
+    n integer, id uuid, customer_number text, title text, given_name text,
     family_name text, date_of_birth date, street text, postcode text, city text, country text,
-    emails jsonb, phones jsonb, handles jsonb, tier text, value double precision
-) ON COMMIT DELETE ROWS
-"""
-_STAGING_IDENTITIES = """
+    emails jsonb, phones jsonb, handles jsonb, tier text, value double precision,
+    record jsonb, keys text[]
+) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS import_identities (
-    kind text, value text, customer_id uuid
+    n integer, row_id uuid, kind text COLLATE "C", value text COLLATE "C", personal boolean
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS import_written (
+    row_id uuid, customer_id uuid, inserted boolean
 ) ON COMMIT DELETE ROWS
 """
-_COLUMNS = ("id", "tenant_id", "customer_number", *COLUMNS)
-_UPDATE = ", ".join(
-    f"{c} = EXCLUDED.{c}" for c in _COLUMNS if c not in ("id", "tenant_id", "customer_number")
+_CUSTOMER_COLUMNS = ("n", "id", "customer_number", *COLUMNS, "record", "keys")
+_IDENTITY_COLUMNS = ("n", "row_id", "kind", "value", "personal")
+# Identifiers verified for somebody else (another number) reject the row: nothing of it is
+# written, and the other customer keeps them. A landline is shared by a household (not personal).
+_CLASHES = """
+SELECT DISTINCT ON (s.n) s.n, s.kind
+FROM import_identities s
+JOIN identity.identities i ON i.tenant_id = $1 AND i.kind = s.kind AND i.value = s.value
+JOIN identity.customers c ON c.id = i.customer_id
+JOIN import_customers r ON r.n = s.n
+WHERE i.verified AND s.personal
+  AND (c.customer_number IS NULL OR c.customer_number IS DISTINCT FROM r.customer_number)
+ORDER BY s.n, s.kind
+"""
+_DROP_ROWS = """
+WITH gone AS (DELETE FROM import_customers WHERE n = ANY($1::int[]))
+DELETE FROM import_identities WHERE n = ANY($1::int[])
+"""
+_SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS)
+_TARGET = f"id, tenant_id, customer_number, {', '.join(COLUMNS)}, is_prospect, imported_by, " + (
+    "created_at, updated_at"
 )
+_SOURCE = f"id, $1, customer_number, {', '.join(COLUMNS)}, false, $2, $3, $3"
+# Upsert by customer number; `import_written` maps each staged row to the customer it became
+# (an existing customer keeps its id). A number this job wrote already, or one merged away, is
+# not touched (and the row is reported).
 _UPSERT = f"""
-INSERT INTO identity.customers AS c ({", ".join(_COLUMNS)}, is_prospect, imported_by,
-                                     created_at, updated_at)
-SELECT {", ".join(_COLUMNS)}, false, $1, $2, $2 FROM import_customers
-ON CONFLICT (tenant_id, customer_number) WHERE customer_number IS NOT NULL
-DO UPDATE SET {_UPDATE}, is_prospect = false, imported_by = EXCLUDED.imported_by,
-              updated_at = EXCLUDED.updated_at
-WHERE c.imported_by IS DISTINCT FROM EXCLUDED.imported_by AND c.merged_into IS NULL
-RETURNING id, customer_number, (xmax = 0) AS inserted
+WITH up AS (
+    INSERT INTO identity.customers AS c ({_TARGET})
+    SELECT {_SOURCE} FROM import_customers ORDER BY n
+    ON CONFLICT (tenant_id, customer_number) WHERE customer_number IS NOT NULL
+    DO UPDATE SET {_SET}, is_prospect = false, imported_by = EXCLUDED.imported_by,
+                  updated_at = EXCLUDED.updated_at
+    WHERE c.imported_by IS DISTINCT FROM EXCLUDED.imported_by AND c.merged_into IS NULL
+    RETURNING c.id, c.customer_number, (xmax = 0) AS inserted
+)
+INSERT INTO import_written (row_id, customer_id, inserted)
+SELECT s.id, up.id, up.inserted FROM up JOIN import_customers s USING (customer_number)
+UNION ALL
+SELECT up.id, up.id, up.inserted FROM up WHERE up.customer_number IS NULL
 """
 _INSERT_ONLY = f"""
-INSERT INTO identity.customers ({", ".join(_COLUMNS)}, is_prospect, imported_by,
-                                created_at, updated_at)
-SELECT {", ".join(_COLUMNS)}, false, $1, $2, $2 FROM import_customers
-ON CONFLICT (tenant_id, customer_number) WHERE customer_number IS NOT NULL DO NOTHING
-RETURNING id, customer_number, true AS inserted
+WITH up AS (
+    INSERT INTO identity.customers AS c ({_TARGET})
+    SELECT {_SOURCE} FROM import_customers ORDER BY n
+    ON CONFLICT (tenant_id, customer_number) WHERE customer_number IS NOT NULL DO NOTHING
+    RETURNING c.id
+)
+INSERT INTO import_written (row_id, customer_id, inserted) SELECT id, id, true FROM up
 """
-_OWNED = """
-SELECT i.kind, i.value, c.customer_number
-FROM unnest($2::text[], $3::text[]) AS k(kind, value)
-JOIN identity.identities i ON i.tenant_id = $1 AND i.kind = k.kind AND i.value = k.value
-JOIN identity.customers c ON c.id = i.customer_id
-WHERE i.verified
+_NOT_WRITTEN = """
+SELECT s.n FROM import_customers s
+WHERE NOT EXISTS (SELECT 1 FROM import_written w WHERE w.row_id = s.id)
 """
+# The file is the master now: an updated customer's verified identifiers and standardised form
+# (with its postings) are replaced.
+_REPLACE_OLD = """
+WITH ids AS (
+    DELETE FROM identity.identities i USING import_written w
+    WHERE NOT w.inserted AND i.customer_id = w.customer_id AND i.verified
+),
+old AS (
+    DELETE FROM identity.match_records m USING import_written w
+    WHERE NOT w.inserted AND m.id = w.customer_id
+    RETURNING m.id, m.keys
+)
+DELETE FROM identity.blocking_postings p
+USING (SELECT old.id, identity.posting_key($1, k) AS key FROM old, unnest(old.keys) k) o
+WHERE p.key = o.key AND p.record_id = o.id
+"""
+# A shared landline stays with its first holder: the first row in the file, then the master.
 _IDENTITIES = """
 INSERT INTO identity.identities (tenant_id, kind, value, customer_id, verified, created_at)
-SELECT $1, kind, value, customer_id, true, $2 FROM import_identities ORDER BY kind, value
+SELECT DISTINCT ON (s.kind, s.value) $1, s.kind, s.value, w.customer_id, true, $2
+FROM import_identities s JOIN import_written w ON w.row_id = s.row_id
+ORDER BY s.kind, s.value, s.n
 ON CONFLICT (tenant_id, kind, value) DO UPDATE
 SET customer_id = EXCLUDED.customer_id, verified = true
 WHERE identities.verified = false OR identities.customer_id = EXCLUDED.customer_id
+"""
+_RECORDS = """
+INSERT INTO identity.match_records (id, tenant_id, customer_id, record, keys)
+SELECT w.customer_id, $1, w.customer_id, s.record, s.keys
+FROM import_customers s JOIN import_written w ON w.row_id = s.id
+"""
+# In key order: neighbouring keys land on the same btree pages. A record's keys are distinct
+# texts; two of them hashing alike (odds ~1e-17 per record) would fail the batch, not corrupt it.
+# (ON CONFLICT would cost a speculative insertion per posting: twice the time, measured.)
+_POSTINGS = """
+INSERT INTO identity.blocking_postings (key, record_id)
+SELECT identity.posting_key($1, k), w.customer_id
+FROM import_customers s JOIN import_written w ON w.row_id = s.id, unnest(s.keys) k
+ORDER BY 1
 """
 
 
@@ -153,7 +217,6 @@ def _check_csv_header(head: bytes) -> None:
 
 
 RawRow = tuple[int, dict[str, Any] | str]
-Validated = tuple[list[Row], list[Rejected], int]
 
 
 def _chunks(rows: Iterator[RawRow]) -> Iterator[list[RawRow]]:
@@ -168,7 +231,7 @@ def _chunks(rows: Iterator[RawRow]) -> Iterator[list[RawRow]]:
         yield chunk
 
 
-def validate_batch(items: list[RawRow], today: date) -> Validated:
+def validate_batch(items: list[RawRow], today: date) -> tuple[list[Row], list[Rejected], int]:
     """Validate and standardise one batch: (rows, rejected, rows read); duplicates inside the
     batch rejected. Pure CPU work on plain values, so it runs in a worker process."""
     good: list[Row] = []
@@ -195,44 +258,53 @@ def validate_batch(items: list[RawRow], today: date) -> Validated:
     return good, bad, len(items)
 
 
-_BORN = COLUMNS.index("date_of_birth")
+class Prepared(NamedTuple):
+    """One validated batch as COPY input: staged customers and identifiers (CSV), the rejected
+    rows, and how many rows were read. Bytes and plain tuples: cheap to send between processes
+    (`marshal`), and the writer passes the CSV to PostgreSQL without looking at it."""
+
+    customers: bytes
+    identities: bytes
+    rejected: list[tuple[int, list[dict[str, Any]]]]
+    read: int
 
 
-def validate_packed(items: list[RawRow], today: date) -> bytes:
-    """`validate_batch` for a worker process, its result as one `marshal` blob: plain tuples
-    marshal several times faster than pickled objects, on both sides of the pipe."""
-    good, bad, n = validate_batch(items, today)
-    return marshal.dumps(
-        (
-            [
-                (
-                    r.number,
-                    r.id,
-                    r.customer_number,
-                    tuple(
-                        v.isoformat() if i == _BORN and v else v for i, v in enumerate(r.columns)
-                    ),
-                    r.identities,
-                    r.record,
-                    r.keys,
-                )
-                for r in good
-            ],
-            [(b.number, b.errors) for b in bad],
-            n,
-        )
+def _array(values: list[str]) -> str:
+    """A PostgreSQL array literal of text values."""
+    return (
+        "{"
+        + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+        + "}"
     )
 
 
-def unpack(blob: bytes) -> Validated:
-    """The other end of `validate_packed`."""
-    good, bad, n = marshal.loads(blob)
-    rows = []
-    for number, row_id, customer_number, columns, identities, record, keys in good:
-        if born := columns[_BORN]:
-            columns = (*columns[:_BORN], date.fromisoformat(born), *columns[_BORN + 1 :])
-        rows.append(Row(number, row_id, customer_number, columns, identities, record, keys))
-    return rows, [Rejected(number, errors) for number, errors in bad], n
+def prepare_batch(items: list[RawRow], today: date) -> Prepared:
+    """Validate, standardise and encode one batch for COPY (pure CPU: a worker process's job)."""
+    good, bad, read = validate_batch(items, today)
+    customers, identities = io.StringIO(), io.StringIO()
+    write_customer = csv.writer(customers, lineterminator="\n").writerow
+    write_identity = csv.writer(identities, lineterminator="\n").writerow
+    for r in good:
+        write_customer((r.number, r.id, r.customer_number, *r.columns, r.record, _array(r.keys)))
+        for kind, value in r.identities:
+            personal = "t" if _personal((kind, value)) else "f"
+            write_identity((r.number, r.id, kind, value, personal))
+    return Prepared(
+        customers.getvalue().encode(),
+        identities.getvalue().encode(),
+        [(b.number, b.errors) for b in bad],
+        read,
+    )
+
+
+def prepare_packed(items: list[RawRow], today: date) -> bytes:
+    """`prepare_batch` for a worker process: its result as one `marshal` blob."""
+    return marshal.dumps(tuple(prepare_batch(items, today)))
+
+
+def unpack(blob: bytes) -> Prepared:
+    """The other end of `prepare_packed`."""
+    return Prepared(*marshal.loads(blob))
 
 
 def _personal(key: tuple[str, str]) -> bool:
@@ -247,16 +319,26 @@ def _duplicate(number: int, field: str) -> Rejected:
     )
 
 
+def _rejection(number: int, field: str, message: str) -> Rejected:
+    return Rejected(number, [{"row": number, "field": field, "message": message}])
+
+
+async def _chunked(data: bytes) -> AsyncIterator[bytes]:
+    """COPY input from memory (asyncpg reads a bytes `source` as a file name)."""
+    for start in range(0, len(data), SPOOL_CHUNK):
+        yield data[start : start + SPOOL_CHUNK]
+
+
 async def write_batch(
     session: AsyncSession,
     *,
     tenant_id: uuid.UUID,
     job_id: uuid.UUID,
-    rows: list[Row],
+    batch: Prepared,
     on_existing: str = "update",
 ) -> tuple[int, list[Rejected]]:
-    """Write one batch in the session's transaction; returns (imported, rejected)."""
-    if not rows:
+    """Write one prepared batch in the session's transaction; returns (imported, rejected)."""
+    if not batch.customers:
         return 0, []
     conn = await session.connection()
     # SQLAlchemy opens the driver's transaction on its first statement: without it, each COPY
@@ -268,121 +350,39 @@ async def write_batch(
     pg: Any = raw.driver_connection
     now = datetime.now(UTC)
     rejected: list[Rejected] = []
-
-    # Identifiers verified for somebody else (another number) reject the row: nothing of it is
-    # written, and the other customer keeps them.
-    kinds = [k for r in rows for k, _ in r.identities]
-    values = [v for r in rows for _, v in r.identities]
-    owned = await pg.fetch(_OWNED, tenant_id, kinds, values) if kinds else []
-    if owned:
-        owner = {(o["kind"], o["value"]): o["customer_number"] for o in owned}
-        keep = []
-        for r in rows:
-            clash = next(
-                (
-                    k
-                    for k in r.identities
-                    if k in owner
-                    and (owner[k] is None or owner[k] != r.customer_number)
-                    and _personal(k)
-                ),
-                None,
-            )
-            if clash:
-                rejected.append(
-                    Rejected(
-                        r.number,
-                        [
-                            {
-                                "row": r.number,
-                                "field": clash[0],
-                                "message": f"{clash[0]} belongs to another customer",
-                            }
-                        ],
-                    )
-                )
-            else:
-                keep.append(r)
-        rows = keep
-        if not rows:
-            return 0, rejected
-
     await pg.execute(_STAGING)
-    await pg.copy_records_to_table(
+    await pg.copy_to_table(
         "import_customers",
-        columns=_COLUMNS,
-        records=[(r.id, tenant_id, r.customer_number, *r.columns) for r in rows],
+        source=_chunked(batch.customers),
+        columns=_CUSTOMER_COLUMNS,
+        format="csv",
     )
-    written = await pg.fetch(_UPSERT if on_existing == "update" else _INSERT_ONLY, job_id, now)
-    by_number = {w["customer_number"]: w for w in written if w["customer_number"]}
-    by_id = {str(w["id"]): w for w in written}
-    final: list[tuple[Row, uuid.UUID]] = []
-    updated: list[uuid.UUID] = []
-    for r in rows:
-        w = by_number.get(r.customer_number) if r.customer_number else by_id.get(r.id)
-        if w is None:
-            message = (
-                "customer_number exists already"
-                if on_existing != "update"
-                else "customer_number appears earlier in the file or belongs to a merged customer"
-            )
-            rejected.append(
-                Rejected(
-                    r.number, [{"row": r.number, "field": "customer_number", "message": message}]
-                )
-            )
-            continue
-        final.append((r, w["id"]))
-        if not w["inserted"]:
-            updated.append(w["id"])
-    if updated:
-        # The file is the master now: replace the verified identifiers and the standardised form.
-        await pg.execute(
-            "DELETE FROM identity.identities WHERE customer_id = ANY($1::uuid[]) AND verified",
-            updated,
+    if batch.identities:
+        await pg.copy_to_table(
+            "import_identities",
+            source=_chunked(batch.identities),
+            columns=_IDENTITY_COLUMNS,
+            format="csv",
         )
-        old = await pg.fetch(
-            "DELETE FROM identity.match_records WHERE id = ANY($1::uuid[]) RETURNING id, keys",
-            updated,
-        )
-        if old:
-            await pg.execute(
-                """DELETE FROM identity.blocking_keys b
-                   USING unnest($2::text[], $3::uuid[]) AS k(key, record_id)
-                   WHERE b.tenant_id = $1 AND b.key = k.key AND b.record_id = k.record_id""",
-                tenant_id,
-                [k for o in old for k in o["keys"]],
-                [o["id"] for o in old for _ in o["keys"]],
-            )
-    await pg.execute(_STAGING_IDENTITIES)
-    await pg.copy_records_to_table(
-        "import_identities",
-        columns=("kind", "value", "customer_id"),
-        # A shared landline stays with its first holder (ON CONFLICT below); once per batch.
-        records=list(
-            {(k, v): (k, v, cid) for r, cid in reversed(final) for k, v in r.identities}.values()
-        ),
-    )
+        clashes = await pg.fetch(_CLASHES, tenant_id)
+        if clashes:
+            rejected += [
+                _rejection(c["n"], c["kind"], f"{c['kind']} belongs to another customer")
+                for c in clashes
+            ]
+            await pg.execute(_DROP_ROWS, [c["n"] for c in clashes])
+    if on_existing == "update":
+        await pg.execute(_UPSERT, tenant_id, job_id, now)
+        message = "customer_number appears earlier in the file or belongs to a merged customer"
+    else:
+        await pg.execute(_INSERT_ONLY, tenant_id, job_id, now)
+        message = "customer_number exists already"
+    rejected += [_rejection(n, "customer_number", message) for (n,) in await pg.fetch(_NOT_WRITTEN)]
+    await pg.execute(_REPLACE_OLD, tenant_id)
     await pg.execute(_IDENTITIES, tenant_id, now)
-    await pg.copy_records_to_table(
-        "match_records",
-        schema_name="identity",
-        columns=("id", "tenant_id", "customer_id", "record", "keys"),
-        records=[(cid, tenant_id, cid, r.record, r.keys) for r, cid in final],
-    )
-    await pg.copy_records_to_table(
-        "blocking_keys",
-        schema_name="identity",
-        columns=("tenant_id", "key", "record_id"),
-        # In key order: neighbouring keys land on the same btree pages (fewer pages touched).
-        records=[
-            (tenant_id, key, cid)
-            for key, cid in sorted(
-                ((key, cid) for r, cid in final for key in r.keys), key=itemgetter(0)
-            )
-        ],
-    )
-    return len(final), rejected
+    imported = int((await pg.execute(_RECORDS, tenant_id)).rsplit(" ", 1)[1])
+    await pg.execute(_POSTINGS, tenant_id)
+    return imported, rejected
 
 
 # Files this large are validated in worker processes while this process writes the previous
@@ -413,7 +413,7 @@ def shutdown_pool() -> None:
         _pool = None
 
 
-async def _unpacked(packed: Awaitable[bytes]) -> Validated:
+async def _unpacked(packed: Awaitable[bytes]) -> Prepared:
     return unpack(await packed)
 
 
@@ -443,7 +443,7 @@ async def run(
             executor = _executor() if os.fstat(handle.fileno()).st_size >= POOL_MIN_BYTES else None
             rows = csv_rows(handle) if kind == "csv" else ndjson_rows(handle)
             chunks = _chunks(rows)
-            ahead: deque[tuple[asyncio.Future[Validated], list[RawRow], int]] = deque()
+            ahead: deque[tuple[asyncio.Future[Prepared], list[RawRow], int]] = deque()
             exhausted = False
             try:
                 while True:
@@ -454,9 +454,9 @@ async def run(
                             exhausted = True
                             break
                         if executor is None:
-                            future = loop.run_in_executor(None, validate_batch, items, today)
+                            future = loop.run_in_executor(None, prepare_batch, items, today)
                         else:
-                            packed = loop.run_in_executor(executor, validate_packed, items, today)
+                            packed = loop.run_in_executor(executor, prepare_packed, items, today)
                             future = asyncio.ensure_future(_unpacked(packed))
                         ahead.append((future, items, handle.tell()))
                         if executor is None:
@@ -465,15 +465,15 @@ async def run(
                         break
                     future, items, position = ahead.popleft()
                     try:
-                        good, bad, n = await future
+                        batch = await future
                     except BrokenProcessPool:
                         # A worker died (killed, out of memory): finish in this process.
                         log.warning("identity.import.pool_broken", job_id=str(job_id))
                         shutdown_pool()
                         executor = None
-                        good, bad, n = await asyncio.to_thread(validate_batch, items, today)
+                        batch = await asyncio.to_thread(prepare_batch, items, today)
                         ahead = deque(
-                            (loop.run_in_executor(None, validate_batch, i, today), i, p)
+                            (loop.run_in_executor(None, prepare_batch, i, today), i, p)
                             for _, i, p in ahead
                         )
                     async with db.session() as session:
@@ -481,12 +481,12 @@ async def run(
                             session,
                             tenant_id=tenant_id,
                             job_id=job_id,
-                            rows=good,
+                            batch=batch,
                             on_existing=on_existing,
                         )
-                        read += n
+                        read += batch.read
                         imported += written
-                        for r in [*bad, *late]:
+                        for r in [*(Rejected(n, e) for n, e in batch.rejected), *late]:
                             rejected_count += 1
                             if len(errors) < MAX_ERRORS:
                                 errors.extend(r.errors[: MAX_ERRORS - len(errors)])

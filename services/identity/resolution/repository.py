@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.identity.matching.blocking import MAX_POSTINGS
 from services.identity.resolution.models import (
-    BlockingKey,
     Decision,
     MatchRecord,
     Review,
@@ -21,16 +20,17 @@ from services.identity.resolution.models import (
     TenantConfig,
 )
 
-# One round trip: each key's postings, capped at MAX_POSTINGS + 1 by a LIMIT per key (an index
-# probe each); keys over the cap single nobody out and are dropped; then the records.
+# One round trip: each key's postings, capped at MAX_POSTINGS + 1 by a LIMIT per key (an
+# index-only probe each); keys over the cap single nobody out and are dropped; then the records
+# (of this tenant: a posting key is a hash, so another tenant's record could share it).
 _CANDIDATES = sa.text(
     """
     WITH postings AS (
         SELECT k.key, b.record_id
         FROM unnest(CAST(:keys AS text[])) AS k(key)
         CROSS JOIN LATERAL (
-            SELECT record_id FROM identity.blocking_keys
-            WHERE tenant_id = :tenant_id AND key = k.key
+            SELECT record_id FROM identity.blocking_postings
+            WHERE key = identity.posting_key(:tenant_id, k.key)
             LIMIT :cap
         ) AS b
     ),
@@ -38,6 +38,21 @@ _CANDIDATES = sa.text(
     SELECT r.id, r.customer_id, r.record
     FROM identity.match_records AS r
     WHERE r.id IN (SELECT p.record_id FROM postings p JOIN usable u USING (key))
+      AND r.tenant_id = :tenant_id
+    """
+)
+_DELETE_POSTINGS = sa.text(
+    """
+    DELETE FROM identity.blocking_postings
+    WHERE record_id = :record_id
+      AND key IN (SELECT identity.posting_key(:tenant_id, k) FROM unnest(CAST(:keys AS text[])) k)
+    """
+)
+_INSERT_POSTINGS = sa.text(
+    """
+    INSERT INTO identity.blocking_postings (key, record_id)
+    SELECT identity.posting_key(:tenant_id, k), :record_id FROM unnest(CAST(:keys AS text[])) k
+    ON CONFLICT DO NOTHING
     """
 )
 
@@ -69,11 +84,7 @@ async def _delete_keys(
 ) -> None:
     if keys:
         await session.execute(
-            sa.delete(BlockingKey).where(
-                BlockingKey.tenant_id == tenant_id,
-                BlockingKey.key.in_(list(keys)),
-                BlockingKey.record_id == record_id,
-            )
+            _DELETE_POSTINGS, {"tenant_id": tenant_id, "record_id": record_id, "keys": list(keys)}
         )
 
 
@@ -99,9 +110,7 @@ async def put_record(
     )
     if keys:
         await session.execute(
-            insert(BlockingKey)
-            .values([{"tenant_id": tenant_id, "key": k, "record_id": record_id} for k in keys])
-            .on_conflict_do_nothing()
+            _INSERT_POSTINGS, {"tenant_id": tenant_id, "record_id": record_id, "keys": list(keys)}
         )
 
 

@@ -2,32 +2,53 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import orjson
 
-from services.identity.imports.service import unpack, validate_batch, validate_packed
+from services.identity.imports.service import prepare_batch, prepare_packed, unpack
+
+ITEMS = [
+    (1, {"customer_number": "a 1", "given_name": "Hans", "family_name": "Müller",
+         "date_of_birth": "3.7.1961", "street": "Hauptstraße 5", "postcode": "10115",
+         "city": "Berlin", "email": "Hans.M@example.de", "phone": "030 1234567",
+         "handles": {"twitter": "@hm"}, "value": "12,5"}),
+    (2, {"family_name": "Ohne", "date_of_birth": "1900-02-30"}),
+    (3, "not valid JSON"),
+    (4, {"customer_number": "A1", "family_name": "Doppelt"}),
+]  # fmt: skip
 
 
-def test_a_packed_batch_unpacks_to_the_rows_validated_in_process() -> None:
-    items = [
-        (1, {"customer_number": "a 1", "given_name": "Hans", "family_name": "Müller",
-             "date_of_birth": "3.7.1961", "street": "Hauptstraße 5", "postcode": "10115",
-             "city": "Berlin", "email": "Hans.M@example.de", "phone": "030 1234567",
-             "handles": {"twitter": "@hm"}, "value": "12,5"}),
-        (2, {"family_name": "Ohne", "date_of_birth": "1900-02-30"}),
-        (3, "not valid JSON"),
-        (4, {"customer_number": "A1", "family_name": "Doppelt"}),
-    ]  # fmt: skip
-    expected = validate_batch(items, date(2026, 1, 1))
-    good, bad, read = unpack(validate_packed(items, date(2026, 1, 1)))
-    assert read == expected[2] == 4
-    assert [(r.number, r.errors) for r in bad] == [(r.number, r.errors) for r in expected[1]]
-    assert [r.number for r in bad] == [2, 3, 4]
-    fields = ("number", "customer_number", "columns", "identities", "record", "keys")
-    assert [[getattr(r, f) for f in fields] for r in good] == [
-        [getattr(r, f) for f in fields] for r in expected[0]
+def _without_ids(staged: bytes) -> list[list[str]]:
+    """Rows of staged CSV without the new customer ids (random per run)."""
+    return [
+        [c for i, c in enumerate(r) if i != 1] for r in csv.reader(io.StringIO(staged.decode()))
     ]
-    (row,) = good
-    assert row.columns[3] == date(1961, 7, 3) and row.columns[-1] == 12.5
-    assert orjson.loads(row.record)["family_key"] == "muller"
+
+
+def test_a_packed_batch_unpacks_to_the_batch_prepared_in_process() -> None:
+    expected = prepare_batch(ITEMS, date(2026, 1, 1))
+    packed = unpack(prepare_packed(ITEMS, date(2026, 1, 1)))
+    assert (packed.rejected, packed.read) == (expected.rejected, expected.read)
+    for got, want in (
+        (packed.customers, expected.customers),
+        (packed.identities, expected.identities),
+    ):
+        assert _without_ids(got) == _without_ids(want) != []
+    assert expected.read == 4
+    assert [number for number, _ in expected.rejected] == [2, 3, 4]
+
+
+def test_a_prepared_batch_stages_the_standardised_row_and_its_identifiers() -> None:
+    batch = prepare_batch(ITEMS, date(2026, 1, 1))
+    (row,) = csv.reader(io.StringIO(batch.customers.decode()))
+    assert row[0] == "1" and row[2] == "A1"
+    assert row[6] == "1961-07-03" and row[15] == "12.5"
+    assert orjson.loads(row[16])["family_key"] == "muller"
+    assert row[17].startswith('{"') and '"cn:A1"' in row[17]
+    identities = {(kind, value, personal) for _, _, kind, value, personal in
+                  csv.reader(io.StringIO(batch.identities.decode()))}  # fmt: skip
+    assert ("phone", "+49301234567", "f") in identities  # a landline: shared by a household
+    assert ("customer_number", "A1", "t") in identities
