@@ -10,6 +10,7 @@ from services.scoring.db import messaging, metadata
 from services.scoring.graph.consumers import CONSUMERS as GRAPH_CONSUMERS
 from services.scoring.incidents.consumers import CONSUMERS as INCIDENT_CONSUMERS
 from services.scoring.incidents.endpoints import router as incidents_router
+from services.scoring.mentions.consumers import CONSUMERS as MENTION_CONSUMERS
 from services.scoring.recompute.endpoints import router as recompute_router
 from services.scoring.recompute.service import recompute_worker
 from services.scoring.scores.consumers import CONSUMERS as SCORE_CONSUMERS
@@ -26,7 +27,7 @@ SERVICE = ServiceDefinition(
     tables=messaging,
     migrations=Path(__file__).parent / "migrations",
     routers=[scores_router, incidents_router, recompute_router],
-    consumers=[*SCORE_CONSUMERS, *GRAPH_CONSUMERS, *INCIDENT_CONSUMERS],
+    consumers=[*SCORE_CONSUMERS, *GRAPH_CONSUMERS, *INCIDENT_CONSUMERS, *MENTION_CONSUMERS],
     workers=[recompute_worker],
 )
 

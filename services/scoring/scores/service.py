@@ -27,6 +27,7 @@ from services.scoring.graph import repository as graph_repository
 from services.scoring.graph.repository import GraphStats
 from services.scoring.graph.service import erase_customer as erase_from_graph
 from services.scoring.graph.service import graph_handle
+from services.scoring.mentions.signals import lock_customer, news_signals
 from services.scoring.population import service as population
 from services.scoring.scores import repository
 from services.scoring.scores.models import CustomerScore as StoredScore
@@ -163,6 +164,12 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
     else:
         stats = GraphStats()
     signals = signals_for(p, stats)
+    if p.customer_id is not None:
+        await lock_customer(session, tenant_id=tenant_id, customer_id=p.customer_id)
+        news = await news_signals(
+            session, tenant_id=tenant_id, customer_ids=[p.customer_id], now=now
+        )
+        signals = signals.model_copy(update=news[p.customer_id])
     score = compute_score(signals, config, population=stats_population)
     velocity = velocity_per_hour(p.facts.engagement, occurred_at=p.facts.occurred_at, now=now)
     risk = assess_risk(
@@ -172,7 +179,7 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         velocity_per_hour=velocity,
     )
     if p.customer_id is not None:
-        await _keep_score(
+        await keep_score(
             session,
             tenant_id=tenant_id,
             customer_id=p.customer_id,
@@ -199,7 +206,7 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
     )
 
 
-async def _keep_score(
+async def keep_score(
     session: AsyncSession,
     *,
     tenant_id: uuid.UUID,
@@ -274,6 +281,9 @@ async def rescore(
         session, tenant_id=tenant_id, customer_ids=[r.customer_id for r in rows]
     )
     now = datetime.now(UTC)
+    news = await news_signals(
+        session, tenant_id=tenant_id, customer_ids=[r.customer_id for r in rows], now=now
+    )
     done = 0
     for row in rows:
         try:
@@ -281,9 +291,14 @@ async def rescore(
         except ValidationError:
             log.warning("scoring.rescore.bad_signals", customer_id=str(row.customer_id))
             continue
-        signals = stored.model_copy(update=graph_signals(stats.get(row.customer_id, GraphStats())))
+        signals = stored.model_copy(
+            update={
+                **graph_signals(stats.get(row.customer_id, GraphStats())),
+                **news[row.customer_id],
+            }
+        )
         score = compute_score(signals, config, population=population_stats)
-        await _keep_score(
+        await keep_score(
             session,
             tenant_id=tenant_id,
             customer_id=row.customer_id,

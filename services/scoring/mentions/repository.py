@@ -1,0 +1,137 @@
+"""All SQL about news and blog mentions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.mentions.models import NewsMention
+
+
+@dataclass(frozen=True, slots=True)
+class NewsSummary:
+    """Distinct items naming a customer, and their outlets, most items first."""
+
+    items: int = 0
+    outlets: tuple[str, ...] = ()
+
+
+async def add(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Keep a mention; False when this item already named this customer."""
+    stmt = (
+        insert(NewsMention)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "interaction_id", "named_id"])
+        .returning(NewsMention.interaction_id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+_SUMMARIES = sa.text(
+    """
+    SELECT customer_id, outlet, GROUPING(outlet) AS total,
+           count(DISTINCT item_key) AS items, max(published_at) AS latest
+    FROM scoring.news_mentions
+    WHERE tenant_id = :tenant_id AND customer_id = ANY(:customer_ids) AND published_at >= :since
+    GROUP BY GROUPING SETS ((customer_id), (customer_id, outlet))
+    """
+).bindparams(sa.bindparam("customer_ids", type_=sa.ARRAY(sa.Uuid())))
+
+
+async def summaries(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_ids: Sequence[uuid.UUID],
+    since: datetime,
+) -> dict[uuid.UUID, NewsSummary]:
+    """Per customer: items published since `since` (each counted once) and their outlets."""
+    if not customer_ids:
+        return {}
+    rows = (
+        await session.execute(
+            _SUMMARIES,
+            {"tenant_id": tenant_id, "customer_ids": list(customer_ids), "since": since},
+        )
+    ).all()
+    totals: dict[uuid.UUID, int] = {}
+    outlets: dict[uuid.UUID, list[tuple[int, datetime, str]]] = {}
+    for row in rows:
+        if row.total:
+            totals[row.customer_id] = row.items
+        elif row.outlet is not None:
+            outlets.setdefault(row.customer_id, []).append((row.items, row.latest, row.outlet))
+    return {
+        customer_id: NewsSummary(
+            items=items,
+            outlets=tuple(
+                o for _, _, o in sorted(outlets.get(customer_id, []), key=lambda x: (-x[0], x[1]))
+            ),
+        )
+        for customer_id, items in totals.items()
+    }
+
+
+async def follow_merge(
+    session: AsyncSession, *, tenant_id: uuid.UUID, survivor_id: uuid.UUID, merged_id: uuid.UUID
+) -> None:
+    """The merged customer's mentions count for the survivor; the path remembers whence."""
+    await session.execute(
+        sa.update(NewsMention)
+        .where(NewsMention.tenant_id == tenant_id, NewsMention.customer_id == merged_id)
+        .values(
+            customer_id=survivor_id,
+            merged_path=sa.func.array_append(NewsMention.merged_path, merged_id),
+        )
+    )
+
+
+async def follow_unmerge(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    restored_id: uuid.UUID,
+) -> None:
+    """What the restored customer (and whoever was merged into it before) brought comes back."""
+    await session.execute(
+        sa.text(
+            """
+            UPDATE scoring.news_mentions
+            SET customer_id = :restored,
+                merged_path = merged_path[1:array_position(merged_path, :restored) - 1]
+            WHERE tenant_id = :tenant_id AND customer_id = :survivor
+              AND :restored = ANY(merged_path)
+            """
+        ).bindparams(
+            sa.bindparam("restored", type_=sa.Uuid()), sa.bindparam("survivor", type_=sa.Uuid())
+        ),
+        {"tenant_id": tenant_id, "survivor": survivor_id, "restored": restored_id},
+    )
+
+
+async def erase(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """Every mention about the person, also those now counted for somebody they merged into;
+    returns whom the deleted mentions counted for."""
+    result = await session.execute(
+        sa.delete(NewsMention)
+        .where(
+            NewsMention.tenant_id == tenant_id,
+            sa.or_(
+                NewsMention.customer_id == customer_id,
+                NewsMention.named_id == customer_id,
+                NewsMention.merged_path.any(customer_id),
+            ),
+        )
+        .returning(NewsMention.customer_id)
+    )
+    return set(result.scalars())

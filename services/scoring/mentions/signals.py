@@ -1,0 +1,48 @@
+"""What the score takes from news and blog mentions: the items of the last year, and where."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.engine.inputs import MAX_COUNT, MAX_OUTLETS
+from services.scoring.locks import xact_lock
+from services.scoring.mentions import repository
+from services.scoring.mentions.repository import NewsSummary
+
+__all__ = ["WINDOW", "lock_customer", "news_signals"]
+
+# Being in the news is authority while people remember it; older items no longer count.
+WINDOW = timedelta(days=365)
+
+
+def _signals(summary: NewsSummary) -> dict[str, Any]:
+    return {
+        "news_mentions": min(summary.items, MAX_COUNT),
+        "news_outlets": tuple(o[:300] for o in summary.outlets[:MAX_OUTLETS]),
+    }
+
+
+async def news_signals(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_ids: Sequence[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The `CustomerSignals` fields for each customer (zero for a customer never named)."""
+    found = await repository.summaries(
+        session, tenant_id=tenant_id, customer_ids=customer_ids, since=now - WINDOW
+    )
+    return {c: _signals(found.get(c, NewsSummary())) for c in customer_ids}
+
+
+async def lock_customer(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> None:
+    """Take turns with every other count of this customer's mentions until the transaction ends.
+
+    A new mention and a new score of the same person otherwise each count without seeing the
+    other, and the later write keeps a count that misses one.
+    """
+    await xact_lock(session, f"news:{customer_id}", tenant_id)
