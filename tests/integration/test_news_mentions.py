@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 import orjson
-from integration.test_scoring import customer, email, sql
+from integration.test_scoring import customer, email, outbox, sql
 
 AUTHOR = "Petra Schreiber"
 
@@ -95,6 +95,8 @@ async def test_a_news_item_naming_a_distinctive_customer_raises_their_authority(
         assert (event["matched_by"], event["outlet"]) == ("name", "Heise online")
         assert event["url"] == "https://www.heise.de/news/acme-netz.html"
         assert event["probability"] >= 0.95
+        [changed] = await outbox(database_url, tenant_id, "customer.score_changed.v1")
+        assert (changed["customer_id"], changed["previous_tier"]) == (ingeborg, None)
 
         # Her own messages are scored with the mentions she has.
         own = await post(client, email("ingeborg@example.de", "Wann kommt das Netz zurück?"))
