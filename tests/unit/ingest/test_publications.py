@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from services.ingest.channels import parse_feed
+from services.ingest.extraction import analyse
 from services.ingest.interactions.publications import publication
 from shared.contracts import AuthorClaims, ExtractedFeature
 
@@ -55,3 +57,36 @@ def test_other_channels_outbound_items_and_items_naming_nobody_are_no_publicatio
     assert build(channel="twitter") is None
     assert build(direction="outbound") is None
     assert build(features=[BYLINE]) is None
+
+
+def test_a_feed_entry_naming_a_person_is_a_publication_of_the_feed() -> None:
+    feed = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+  <title>Tech News Beispiel</title><link>https://news.example.de/</link>
+  <item>
+    <title>Stadtwerke Beispiel in der Kritik</title>
+    <link>https://news.example.de/2026/11/02/kritik</link>
+    <guid isPermaLink="false">news-example-20261102-001</guid>
+    <pubDate>Mon, 02 Nov 2026 09:30:00 +0100</pubDate>
+    <dc:creator>Petra Schreiber</dc:creator>
+    <description>Kundin Ingeborg Wenzelhuber kritisiert die Stadtwerke Beispiel.</description>
+  </item>
+</channel></rss>"""
+    [item] = parse_feed(feed, brand_terms=["Stadtwerke Beispiel"], channel="news").items
+    event = publication(
+        interaction_id=uuid.uuid4(),
+        channel=item.channel,
+        direction=item.direction,
+        published_at=item.occurred_at or datetime.now(UTC),
+        author=AuthorClaims(**item.author.model_dump(exclude_none=True)),
+        metadata=item.metadata,
+        external_id=item.external_id,
+        features=analyse(item).features,
+    )
+    assert event is not None
+    assert (event.outlet, event.url) == (
+        "Tech News Beispiel",
+        "https://news.example.de/2026/11/02/kritik",
+    )
+    assert event.published_at == datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+    assert [f.value for f in event.mentioned] == ["Ingeborg Wenzelhuber"]
