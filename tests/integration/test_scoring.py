@@ -461,6 +461,7 @@ async def test_the_worker_recomputes_changed_tenants_and_one_replica_leads_a_run
         count, _ = await recompute_due(db, settings=settings, since=start)
         assert count >= 1
         [(centrality,)] = await gina()
-        assert centrality == 1.0
+        # Mentioned once in a tenant of two people: on the map, nowhere near the maximum.
+        assert 0.0 < centrality < 0.5
     finally:
         await db.dispose()

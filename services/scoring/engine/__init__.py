@@ -9,10 +9,12 @@ from .graph import (
     CentralityMethod,
     InfluenceGraph,
     adjacency,
+    estimate_first_hop,
     expected_spread,
     katz,
     normalise,
     pagerank,
+    spread_centrality,
 )
 from .incidents import (
     IncidentCandidate,
@@ -66,6 +68,7 @@ __all__ = [
     "closest",
     "compute_score",
     "compute_scores_batch",
+    "estimate_first_hop",
     "expected_spread",
     "is_relevant",
     "katz",
@@ -75,5 +78,6 @@ __all__ = [
     "references",
     "should_announce",
     "spike_rates",
+    "spread_centrality",
     "velocity_per_hour",
 ]

@@ -3,9 +3,10 @@
 An edge A → B means A mentioned, replied to or reposted B: B's words travelled, so B gains.
 Three measures are offered; `bench/influence.py` measures which ranks simulated spread best:
 
-- `expected_spread`: truncated path sum 1 + T·1 + T²·1 + … with T the estimated per-message
-  transmission probabilities; for a sub-critical independent cascade this is the first-order
-  (upper-bound) estimate of how many people one message reaches. The default.
+- `expected_spread`: how many people one message reaches beyond its author. The first hop
+  comes from the reactions the platform shows (`estimate_first_hop`, shrunk towards what the
+  follower count predicts); how far those carry it comes from the tenant's observed graph
+  (who amplified the person, and how far they in turn carry messages). The default.
 - `pagerank`: weighted, optionally personalised PageRank by power iteration.
 - `katz`: Katz centrality on the interaction counts.
 
@@ -26,14 +27,27 @@ __all__ = [
     "CentralityMethod",
     "InfluenceGraph",
     "adjacency",
+    "estimate_first_hop",
     "expected_spread",
     "katz",
     "normalise",
     "pagerank",
+    "spread_centrality",
 ]
 
 FloatArray = NDArray[np.float64]
 CentralityMethod = Literal["spread", "pagerank", "katz"]
+# A message reaching this many people beyond its author is as central as it gets.
+SPREAD_SATURATION = 1_000.0
+# Pseudo-reactions behind the follower-count prior: with fewer observed, the prior dominates.
+PRIOR_STRENGTH = 8.0
+# Pseudo-amplifications of the tenant's average onward reach behind each person's own.
+ONWARD_SHRINKAGE = 3.0
+# People with reactions per follower-count band of the prior (fewer: the tenant's rate).
+MIN_PRIOR_FIT = 30
+MAX_PRIOR_BANDS = 20
+# Pseudo-events behind each ratio of observed to expected reactions (steadies small numbers).
+CIRCLE_PSEUDO_EVENTS = 5.0
 
 
 def adjacency(
@@ -98,52 +112,160 @@ def katz(
     return x
 
 
+def estimate_first_hop(
+    *,
+    n: int,
+    followers: ArrayLike | None = None,
+    sampled_posts: ArrayLike | None = None,
+    likes: ArrayLike | None = None,
+    reposts: ArrayLike | None = None,
+    replies: ArrayLike | None = None,
+    circle: sp.csr_matrix | None = None,
+    prior_strength: float = PRIOR_STRENGTH,
+) -> FloatArray | None:
+    """Direct reposts one message of each node gets, from the reactions the platform shows.
+
+    `likes`, `reposts` and `replies` are totals over each node's `sampled_posts` posts (NaN or 0
+    posts: nothing sampled); `followers` is NaN where unknown. Every reaction counts as
+    evidence, converted to reposts with the tenant's ratio, so likes (the most numerous) steady
+    the estimate. A node's own posts are few, so the estimate is shrunk (gamma-Poisson,
+    empirical Bayes) towards the rate of people with a similar follower count (people with no
+    followers are a band of their own: 0 where they never get reactions). With `circle` (the
+    observed graph),
+    people the person talks with lend their evidence too, as far as the tenant's data shows
+    that people in one conversation reach alike. None when nobody has reactions to go by.
+    """
+    posts = _vector(sampled_posts, n)
+    counts = [_vector(x, n) for x in (likes, reposts, replies)]
+    sampled = posts > 0
+    events = np.where(sampled, counts[0] + counts[1] + counts[2], 0.0)
+    if not sampled.any() or events.sum() <= 0:
+        return None
+    # Reactions per repost across the tenant (replies stand in where reposts are never shown).
+    unit = float(counts[1][sampled].sum()) or float(counts[2][sampled].sum())
+    per_repost = float(events.sum()) / unit if unit > 0 else 1.0
+    exposure = np.where(sampled, posts * per_repost, 0.0)
+    prior = _audience_prior(followers, events, exposure, n)
+    graph = circle is not None and circle.shape == (n, n)
+    if graph:
+        assert circle is not None
+        prior = prior * _circle_factor(circle, events, prior * exposure)
+    k = max(prior_strength, 1e-9)
+    hop: FloatArray = prior * (k + events) / (k + prior * exposure)
+    if graph and not sampled.all():
+        assert circle is not None
+        # People without reactions to go by (often those the tenant only sees mentioned): how
+        # often they were seen amplified is the evidence, at the tenant's ratio of observed
+        # amplifications to first hop among the people with reactions.
+        seen = np.asarray(circle.sum(axis=0)).ravel()
+        per_hop = float(seen[sampled].sum()) / max(float(hop[sampled].sum()), 1e-300)
+        if per_hop > 0:
+            rest = ~sampled
+            hop[rest] = prior[rest] * (k + seen[rest]) / (k + prior[rest] * per_hop)
+    return hop
+
+
+def _audience_prior(
+    followers: ArrayLike | None, events: FloatArray, exposure: FloatArray, n: int
+) -> FloatArray:
+    """Pooled reposts per post of people in the same follower-count band (quantile bands of
+    at least `MIN_PRIOR_FIT` people with reactions); the tenant's rate where unknown."""
+    overall = float(events.sum() / exposure.sum())
+    raw = np.full(n, np.nan) if followers is None else np.asarray(followers, dtype=np.float64)
+    raw = np.broadcast_to(raw, (n,))
+    known = np.isfinite(raw)
+    audience = np.log1p(np.clip(np.where(known, raw, 0.0), 0.0, None))
+    prior = np.full(n, overall)
+    fit = known & (exposure > 0)
+    bands = min(MAX_PRIOR_BANDS, int(fit.sum()) // MIN_PRIOR_FIT)
+    if bands < 2:
+        return prior
+    # People nobody follows are a band of their own (what they reach, if anything, is not
+    # what a small audience reaches); the others are cut at quantiles of their audience.
+    followed = fit & (audience > 0)
+    cuts = np.unique(np.quantile(audience[followed], np.linspace(0.0, 1.0, bands + 1)[1:-1]))
+    cuts = cuts[cuts > 0] if followed.any() else np.zeros(0)
+    band = np.where(audience > 0, 1 + np.searchsorted(cuts, audience, side="right"), 0)
+    num = np.bincount(band[fit], weights=events[fit], minlength=cuts.size + 2)
+    den = np.bincount(band[fit], weights=exposure[fit], minlength=cuts.size + 2)
+    rate = np.divide(num, den, out=np.full(num.shape, overall), where=den > 0)
+    prior[known] = rate[band[known]]
+    return prior
+
+
+def _circle_factor(circle: sp.csr_matrix, events: FloatArray, expected: FloatArray) -> FloatArray:
+    """How much more (or less) than expected the people one talks with are passed on, raised to
+    the power the tenant's data supports (0: conversation partners tell nothing, 1: all).
+
+    The power is the population's regression slope of a person's own ratio on their circle's,
+    so a tenant where talkers do not resemble each other keeps the audience prior alone.
+    """
+    n = events.size
+    linked = (circle + circle.T).tocsr()
+    linked.data = np.ones_like(linked.data)
+    pseudo = CIRCLE_PSEUDO_EVENTS
+    around = np.log((linked @ events + pseudo) / (linked @ expected + pseudo))
+    own = np.log((events + pseudo) / (expected + pseudo))
+    fit = (expected > 0) & (np.diff(linked.indptr) > 0)
+    if fit.sum() < MIN_PRIOR_FIT:
+        return np.ones(n)
+    weight = expected[fit] / (expected[fit] + pseudo)
+    x, y = around[fit], own[fit]
+    dx = x - np.average(x, weights=weight)
+    spread_x = float(np.sum(weight * dx * dx))
+    if spread_x <= 0:
+        return np.ones(n)
+    slope = float(np.sum(weight * dx * (y - np.average(y, weights=weight)))) / spread_x
+    factor: FloatArray = np.exp(float(np.clip(slope, 0.0, 1.0)) * around)
+    return factor
+
+
 def expected_spread(
     adj: sp.csr_matrix,
     *,
     first_hop: ArrayLike | None = None,
     exposure: ArrayLike | None = None,
-    scale: float = 1.0,
-    hops: int = 4,
+    shrinkage: float = ONWARD_SHRINKAGE,
+    hops: int = 3,
 ) -> FloatArray:
-    """Estimated people reached by one message of each node (≥ 1), truncated after `hops`.
+    """Estimated people one message of each node reaches beyond its author (≥ 0).
 
-    `adj[i, j]` counts how often i passed on j's message. Two ways to get the per-message
-    transmission T[j, i] (chance that one message of j reaches i directly):
-
-    - with `first_hop` (the platform's direct reposts/replies per post of each node): T[j, ·]
-      spreads `first_hop[j]` over j's observed amplifiers in proportion to their counts. Nodes
-      nobody was seen amplifying pass to an average amplifier. The platform's numbers fix how
-      many, the tenant's partial view only says who, so partial coverage does not bias it;
-    - else `count / exposure[j]` (messages j posted in the period), times `scale` for the
-      share of interactions the tenant sees.
+    `adj[i, j]` counts how often i passed on j's message. `first_hop` is how many pass one
+    message on directly (see `estimate_first_hop`); without it, what the tenant saw per post in
+    `exposure` (messages each node posted). Each of those goes on to reach as many as the
+    node's own amplifiers typically reach (weighted by how often each amplified it), shrunk
+    towards the tenant's average when few amplifiers were seen: spread = hop · (1 + onward),
+    repeated `hops` times. The tenant sees only a share of who passes on what, so the observed
+    graph says who tends to carry a message further, not how many.
     """
     n = adj.shape[0]
     if n == 0:
         return np.zeros(0)
-    coo = adj.tocoo()
-    exp_arr = np.ones(n) if exposure is None else np.asarray(exposure, dtype=np.float64)
-    exp_arr = np.where(np.isfinite(exp_arr) & (exp_arr > 0), exp_arr, 1.0)
-    if first_hop is not None:
-        in_weight = np.bincount(coo.col, weights=coo.data, minlength=n)
-        hop = np.asarray(first_hop, dtype=np.float64)
-        # Unknown platform numbers (NaN): fall back to the observed counts per message.
-        hop = np.where(np.isnan(hop), scale * in_weight / exp_arr, hop)
-        hop = np.clip(np.nan_to_num(hop, posinf=0.0), 0.0, None)
-        share = coo.data / np.maximum(in_weight[coo.col], 1e-300)
-        prob = hop[coo.col] * share
-        unseen = np.where(in_weight > 0, 0.0, hop)
-        amplifier_weight = np.bincount(coo.row, weights=coo.data, minlength=n).astype(np.float64)
-        amplifier_weight /= max(float(amplifier_weight.sum()), 1e-300)
+    carried_by = adj.T.tocsr()  # carried_by[j, i]: how often i passed on j's message
+    seen = np.asarray(carried_by.sum(axis=1)).ravel()
+    if first_hop is None:
+        posts = _vector(exposure, n)
+        hop = seen / np.where(posts > 0, posts, 1.0)
     else:
-        prob = -np.expm1(-scale * coo.data / exp_arr[coo.col])
-        unseen = np.zeros(n)
-        amplifier_weight = np.zeros(n)
-    transmission = sp.csr_matrix((prob, (coo.col, coo.row)), shape=(n, n))
-    spread = np.ones(n)
+        hop = _vector(first_hop, n)
+    spread = hop.copy()
+    k = max(shrinkage, 1e-9)
     for _ in range(max(0, hops)):
-        spread = 1.0 + transmission @ spread + unseen * float(amplifier_weight @ spread)
+        onward = (carried_by @ spread + k * float(spread.mean())) / (seen + k)
+        spread = hop * (1.0 + onward)
     return spread
+
+
+def spread_centrality(spread: ArrayLike, *, saturation: float = SPREAD_SATURATION) -> FloatArray:
+    """0–1 on an absolute log scale: 0 reaches nobody, `saturation` people or more is 1.
+
+    Absolute rather than relative to the tenant's top person, so a tenant that sees three people
+    does not hand one of them the maximum.
+    """
+    x = np.asarray(spread, dtype=np.float64)
+    x = np.clip(np.nan_to_num(x, nan=0.0, posinf=saturation), 0.0, None)
+    out: FloatArray = np.clip(np.log1p(x) / np.log1p(saturation), 0.0, 1.0)
+    return out
 
 
 def normalise(scores: ArrayLike, *, baseline: float | None = None) -> FloatArray:
@@ -161,12 +283,23 @@ def normalise(scores: ArrayLike, *, baseline: float | None = None) -> FloatArray
     return out
 
 
+def _vector(v: ArrayLike | None, n: int) -> FloatArray:
+    """Length-n, finite and non-negative (missing values are 0)."""
+    if v is None:
+        return np.zeros(n)
+    arr = np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+    return np.clip(np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0), 0.0, None)
+
+
 def _distribution(v: ArrayLike | None, n: int) -> FloatArray:
     if v is None:
         return np.full(n, 1.0 / n)
     arr = np.clip(np.nan_to_num(np.asarray(v, dtype=np.float64), nan=0.0, posinf=0.0), 0, None)
     total = arr.sum()
     return arr / total if total > 0 else np.full(n, 1.0 / n)
+
+
+_METRICS = ("followers", "posts", "sampled_posts", "likes", "reposts", "replies")
 
 
 class InfluenceGraph:
@@ -182,19 +315,16 @@ class InfluenceGraph:
         *,
         method: CentralityMethod = "spread",
         damping: float = 0.85,
-        hops: int = 4,
-        scale: float = 1.0,
+        hops: int = 3,
     ) -> None:
         self.method: CentralityMethod = method
         self.damping = damping
         self.hops = hops
-        self.scale = scale
         self._ids: dict[Hashable, int] = {}
         self._src: list[NDArray[np.int64]] = []
         self._dst: list[NDArray[np.int64]] = []
         self._w: list[FloatArray] = []
-        self._exposure: dict[int, float] = {}
-        self._first_hop: dict[int, float] = {}
+        self._metrics: dict[str, dict[int, float]] = {name: {} for name in _METRICS}
         self._adj: sp.csr_matrix | None = None
         self._raw: FloatArray = np.zeros(0)
         self._centrality: FloatArray = np.zeros(0)
@@ -231,16 +361,37 @@ class InfluenceGraph:
         self,
         key: Hashable,
         *,
+        followers: float | None = None,
         posts: float | None = None,
-        direct_amplifications_per_post: float | None = None,
+        sampled_posts: float | None = None,
+        likes: float | None = None,
+        reposts: float | None = None,
+        replies: float | None = None,
     ) -> None:
-        """What the platform shows for a person: posts in the observed period, and direct
-        reposts + replies per post (both optional; used by the `spread` method)."""
+        """What the platform shows for a person (all optional; used by the `spread` method):
+        followers, posts seen in the period, and likes/reposts/replies totalled over
+        `sampled_posts` of their posts."""
         index = self.node(key)
-        if posts is not None:
-            self._exposure[index] = float(posts)
-        if direct_amplifications_per_post is not None:
-            self._first_hop[index] = float(direct_amplifications_per_post)
+        given = {
+            "followers": followers,
+            "posts": posts,
+            "sampled_posts": sampled_posts,
+            "likes": likes,
+            "reposts": reposts,
+            "replies": replies,
+        }
+        for name, value in given.items():
+            if value is not None:
+                self._metrics[name][index] = float(value)
+
+    def _metric(self, name: str, n: int) -> FloatArray:
+        out = np.full(n, np.nan)
+        values = self._metrics[name]
+        if values:
+            out[np.fromiter(values.keys(), dtype=np.int64)] = np.fromiter(
+                values.values(), dtype=np.float64
+            )
+        return out
 
     def recompute(self) -> FloatArray:
         """Recompute every person's centrality (0–1, indexed like `node`)."""
@@ -268,19 +419,25 @@ class InfluenceGraph:
             self._raw = katz(self._adj)
             self._centrality = normalise(self._raw, baseline=1.0)
         else:
-            exposure = np.ones(n)
-            for index, posts in self._exposure.items():
-                exposure[index] = posts
-            first_hop = None
-            if self._first_hop:
-                first_hop = np.full(n, np.nan)
-                for index, hop in self._first_hop.items():
-                    first_hop[index] = hop
-            self._raw = expected_spread(
-                self._adj, first_hop=first_hop, exposure=exposure, scale=self.scale, hops=self.hops
+            hop = estimate_first_hop(
+                n=n,
+                followers=self._metric("followers", n),
+                sampled_posts=self._metric("sampled_posts", n),
+                likes=self._metric("likes", n),
+                reposts=self._metric("reposts", n),
+                replies=self._metric("replies", n),
+                circle=self._adj,
             )
-            self._centrality = normalise(self._raw, baseline=1.0)
+            self._raw = expected_spread(
+                self._adj, first_hop=hop, exposure=self._metric("posts", n), hops=self.hops
+            )
+            self._centrality = spread_centrality(self._raw)
         return self._centrality
+
+    def spread(self) -> FloatArray:
+        """The last raw measure, indexed like `node` (people reached beyond the author for
+        the `spread` method)."""
+        return self._raw
 
     def centrality(self, key: Hashable) -> float | None:
         """The last computed centrality of a person, or None if unknown or not yet computed."""

@@ -7,10 +7,12 @@ import numpy as np
 from services.scoring.engine import (
     InfluenceGraph,
     adjacency,
+    estimate_first_hop,
     expected_spread,
     katz,
     normalise,
     pagerank,
+    spread_centrality,
 )
 
 
@@ -37,10 +39,9 @@ def test_platform_first_hop_numbers_scale_the_spread_estimate() -> None:
     hop = np.zeros(50)
     hop[0], hop[1] = 2.0, 8.0
     spread = expected_spread(adj, first_hop=hop)
-    assert spread[1] > spread[0] > spread[10] == 1.0
-    # Unknown platform numbers fall back to what the tenant observed.
-    hop[0] = np.nan
-    assert expected_spread(adj, first_hop=hop, exposure=np.full(50, 10.0))[0] > 1.0
+    assert spread[1] > spread[0] > spread[10] == 0.0
+    # Without platform numbers, what the tenant saw per post stands in.
+    assert expected_spread(adj, exposure=np.full(50, 10.0))[0] > 0.0
 
 
 def test_more_amplification_never_lowers_the_spread_estimate() -> None:
@@ -50,6 +51,145 @@ def test_more_amplification_never_lowers_the_spread_estimate() -> None:
         adjacency(np.append(src, 7), np.append(dst, 1), None, 50), exposure=np.full(50, 5.0)
     )
     assert np.all(more >= base - 1e-12)
+
+
+def test_amplifiers_who_carry_messages_further_raise_the_spread() -> None:
+    # 2 and 3 get the same first hop; 2 is passed on by 0 (who reaches many), 3 by 1 (nobody).
+    adj = adjacency([0, 1], [2, 3], None, 4)
+    spread = expected_spread(adj, first_hop=np.array([5.0, 0.0, 1.0, 1.0]))
+    assert spread[2] > spread[3] >= 1.0
+
+
+def _reactions(n: int, rng: np.random.Generator, rate: np.ndarray, posts: np.ndarray) -> dict:
+    return {
+        "likes": rng.poisson(4 * rate * posts).astype(float),
+        "reposts": rng.poisson(rate * posts).astype(float),
+        "replies": rng.poisson(0.5 * rate * posts).astype(float),
+    }
+
+
+def test_the_first_hop_follows_the_reactions_per_post() -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    rate = rng.lognormal(-1.0, 1.0, n)
+    posts = np.full(n, 20.0)
+    hop = estimate_first_hop(
+        n=n, followers=np.full(n, 100.0), sampled_posts=posts, **_reactions(n, rng, rate, posts)
+    )
+    assert hop is not None
+    # In reposts per post: likes and replies count as evidence at the tenant's ratio.
+    assert np.corrcoef(np.log(hop), np.log(rate))[0, 1] > 0.9
+    assert 0.7 < np.median(hop / rate) < 1.3
+
+
+def test_a_few_lucky_posts_are_shrunk_towards_what_the_audience_predicts() -> None:
+    rng = np.random.default_rng(2)
+    n = 402
+    followers = rng.lognormal(5.0, 1.5, n)
+    followers[:2] = followers[2:].min()
+    rate = 0.002 * followers
+    posts = np.full(n, 20.0)
+    reactions = _reactions(n, rng, rate, posts)
+    # Two small accounts at one repost (and four likes) per post: one from a single post, one
+    # from twenty. The single post may be luck; twenty are evidence.
+    posts[0] = 1.0
+    for kind, per_post in (("likes", 4.0), ("reposts", 1.0), ("replies", 0.0)):
+        reactions[kind][0] = per_post
+        reactions[kind][1] = 20.0 * per_post
+    hop = estimate_first_hop(n=n, followers=followers, sampled_posts=posts, **reactions)
+    assert hop is not None
+    typical_small = float(np.median(hop[2:][followers[2:] < np.quantile(followers, 0.05)]))
+    # Both are believed more than their audience predicts, neither fully; twenty posts more.
+    assert typical_small < hop[0] < hop[1] < 1.0
+    assert hop[1] > 3.0 * hop[0]
+
+
+def test_people_nobody_follows_reach_nobody() -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    followers = np.where(np.arange(n) < 100, 0.0, rng.lognormal(4.0, 1.0, n))
+    rate = 0.01 * followers
+    posts = rng.integers(1, 20, n).astype(float)
+    hop = estimate_first_hop(
+        n=n, followers=followers, sampled_posts=posts, **_reactions(n, rng, rate, posts)
+    )
+    assert hop is not None
+    assert np.all(hop[:100] == 0.0) and np.all(hop[100:] > 0.0)
+
+
+def test_conversation_partners_lend_evidence_where_they_reach_alike() -> None:
+    rng = np.random.default_rng(4)
+    n = 2_000
+    # Circles of ten people who talk among themselves and reach alike; one post each, so a
+    # person's own reactions say little.
+    circle_rate = rng.lognormal(-1.0, 1.0, n // 10)
+    rate = np.repeat(circle_rate, 10)
+    members = np.arange(n).reshape(-1, 10)
+    src = np.repeat(members, 10, axis=1).ravel()
+    dst = np.tile(members, 10).ravel()
+    talk = adjacency(src, dst, None, n)
+    posts = np.ones(n)
+    reactions = _reactions(n, rng, rate, posts)
+    followers = np.full(n, 100.0)
+    alone = estimate_first_hop(n=n, followers=followers, sampled_posts=posts, **reactions)
+    together = estimate_first_hop(
+        n=n, followers=followers, sampled_posts=posts, circle=talk, **reactions
+    )
+    assert alone is not None and together is not None
+
+    def error(hop: np.ndarray) -> float:
+        return float(np.mean(np.abs(np.log(hop) - np.log(rate))))
+
+    assert error(together) < 0.8 * error(alone)
+    # Talking with random people: their reactions say nothing, the estimate stays put.
+    shuffled = adjacency(src, rng.permutation(n)[dst], None, n)
+    unrelated = estimate_first_hop(
+        n=n, followers=followers, sampled_posts=posts, circle=shuffled, **reactions
+    )
+    assert unrelated is not None
+    assert np.median(np.abs(np.log(unrelated / alone))) < 0.05
+
+
+def test_people_without_reactions_are_judged_by_how_often_they_were_amplified() -> None:
+    graph = InfluenceGraph()
+    # a and b have platform numbers; c and d are only ever mentioned, c far more often.
+    graph.add_interactions(["x", "y", "z"], ["a", "a", "b"])
+    graph.add_interactions([f"p{i}" for i in range(30)], ["c"] * 30)
+    graph.add_interaction("x", "d")
+    graph.set_platform_metrics("a", followers=500, sampled_posts=10, likes=40, reposts=10)
+    graph.set_platform_metrics("b", followers=50, sampled_posts=10, likes=4, reposts=1)
+    graph.recompute()
+    c, d = graph.centrality("c"), graph.centrality("d")
+    assert c is not None and d is not None and c > d > 0.0
+
+
+def test_without_any_reactions_there_is_no_first_hop_estimate() -> None:
+    assert estimate_first_hop(n=3, followers=np.ones(3), sampled_posts=np.zeros(3)) is None
+    assert estimate_first_hop(n=3, sampled_posts=np.ones(3), likes=np.zeros(3)) is None
+
+
+def test_spread_centrality_is_absolute_so_a_tiny_graph_does_not_saturate() -> None:
+    # Three people: one amplified twice per post by the other two. Relative to the top person
+    # that would be 1.0; on the absolute scale it is a small number.
+    graph = InfluenceGraph()
+    graph.add_interactions(["b", "c"], ["a", "a"])
+    for key in ("a", "b", "c"):
+        graph.set_platform_metrics(key, posts=10)
+    graph.recompute()
+    small = graph.centrality("a")
+    assert small is not None and 0.0 < small < 0.3
+    # Unrelated people joining the tenant's graph barely move it (only through the tenant's
+    # average onward reach, which backs up people with few amplifiers).
+    graph.add_interactions([f"x{i}" for i in range(50)], [f"y{i}" for i in range(50)])
+    graph.recompute()
+    assert abs((graph.centrality("a") or 0.0) - small) < 0.02
+    assert spread_centrality(np.array([0.0, 1e3, 1e9, np.nan, np.inf])).tolist() == [
+        0.0,
+        1.0,
+        1.0,
+        0.0,
+        1.0,
+    ]
 
 
 def test_normalised_centrality_is_within_0_and_1() -> None:
@@ -71,9 +211,9 @@ def test_the_graph_warm_starts_after_new_interactions() -> None:
         src, dst = _star(200)
         graph.add_interactions([f"u{s}" for s in src], [f"u{d}" for d in dst])
         first = graph.recompute()
-        assert first.shape == (200,) and graph.centrality("u0") == 1.0
+        assert first.shape == (200,) and int(np.argmax(first)) == graph.node("u0")
         graph.add_interaction("newcomer", "u1", weight=3.0)
-        graph.set_platform_metrics("u1", posts=4, direct_amplifications_per_post=1.5)
+        graph.set_platform_metrics("u1", posts=4, sampled_posts=4, reposts=6, likes=20)
         graph.recompute()
         assert graph.centrality("newcomer") is not None and len(graph) == 201
         assert graph.centrality("u1") > graph.centrality("u10")
