@@ -48,9 +48,12 @@ class ComponentWeights(_Strict):
     """Relative importance of each component inside its part (value part, influence part)."""
 
     value: float = Field(default=1.0, ge=0.0)
-    reach: float = Field(default=0.35, ge=0.0)
-    engagement: float = Field(default=0.30, ge=0.0)
-    centrality: float = Field(default=0.25, ge=0.0)
+    # Centrality is the expected spread, estimated from the audience and reactions as well as
+    # the graph, so it carries most of the weight; reach and engagement alone are noisier
+    # (bench/influence.py measures the ranking).
+    reach: float = Field(default=0.15, ge=0.0)
+    engagement: float = Field(default=0.05, ge=0.0)
+    centrality: float = Field(default=0.70, ge=0.0)
     authority: float = Field(default=0.10, ge=0.0)
 
     @model_validator(mode="after")

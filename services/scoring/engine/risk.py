@@ -133,7 +133,10 @@ def assess_risk(
         reasons.append(f"public on {_DISPLAY.get(facts.channel, facts.channel.capitalize())}")
         influence = min(1.0, max(0.0, influence_score / 100.0)) if influence_score > 0 else 0.0
         followers = facts.author.followers or 0
-        reach = max(influence, _log_scale(followers, config.followers_saturation))
+        # Separate evidence: the influence score ranks how far the author's words travel, the
+        # audience the channel reports now covers authors the score knows little about.
+        audience = _log_scale(followers, config.followers_saturation)
+        reach = 1.0 - (1.0 - influence) * (1.0 - audience)
         if followers:
             reasons.append(f"author has {_fmt(followers)} followers")
         if influence >= 0.5:

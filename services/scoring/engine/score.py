@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.contracts import ScoreComponent
 
 from .config import INFLUENCE_COMPONENTS, ScoringConfig
+from .graph import spread_centrality
 from .inputs import KNOWN_NETWORKS, CustomerSignals
 from .roles import RoleMatch, classify_role, is_media_company, mentions_topic
 
@@ -37,6 +38,9 @@ _VALUE_FACTORS = {"revenue": 0.5, "tenure": 0.15, "tier": 0.15, "contracts": 0.1
 _CONTRACTS_SATURATION = 10.0
 # Raw interaction counts (used when no graph centrality is known) are a weaker signal.
 _OBSERVED_SHARE = 0.5
+# Typical reactions per repost on the platforms, to read reactions as people passing a post on.
+_LIKES_PER_REPOST = 10.0
+_REPLIES_PER_REPOST = 1.0
 # A role alone never maxes out authority: being quoted in the news still adds.
 _ROLE_SHARE = 0.8
 _MEDIA_ROLE = 0.5
@@ -302,10 +306,19 @@ def compute_scores_batch(
     observed = _OBSERVED_SHARE * _log_scale(
         _clean(_col(arrays.observed_interactions, n)), config.observed_saturation
     )
-    # Graph centrality is computed from the observed interactions, so it replaces the raw
-    # counts rather than adding to them; the counts stand in only for people outside the graph.
+    # Outside the graph, the spread is at least the people who pass a typical post on: the
+    # reactions read as reposts at typical platform ratios (likes steady the estimate).
+    per_repost = (
+        config.like_weight * _LIKES_PER_REPOST
+        + config.repost_weight
+        + config.reply_weight * _REPLIES_PER_REPOST
+    )
+    direct = spread_centrality(amplification / max(per_repost, 1e-9))
+    outside = np.maximum(direct, observed)
+    # Graph centrality is computed from the observed interactions and the platform's numbers,
+    # so it replaces both rather than adding to them; they stand in for people outside it.
     centrality_c = 100.0 * np.where(
-        np.isnan(raw_centrality), observed, np.clip(_clean(raw_centrality), 0.0, 1.0)
+        np.isnan(raw_centrality), outside, np.clip(_clean(raw_centrality), 0.0, 1.0)
     )
     news = _log_scale(_clean(_col(arrays.news_mentions, n)), config.news_saturation)
     role = np.clip(_clean(_col(arrays.role_weight, n)), 0.0, 1.0)

@@ -105,3 +105,11 @@ def test_one_assessment_takes_well_under_two_milliseconds() -> None:
         assess_risk(facts, influence_score=50, config=CONFIG, velocity_per_hour=12)
         timings.append(time.perf_counter() - t0)
     assert sorted(timings)[int(len(timings) * 0.99)] < 0.002
+
+
+def test_the_influence_score_ranks_authors_the_channel_reports_alike() -> None:
+    # Same reported audience; the score knows one of them carries messages much further.
+    facts = _facts(author=AuthorClaims(followers=10_000))
+    quiet = assess_risk(facts, influence_score=20, config=CONFIG)
+    carried = assess_risk(facts, influence_score=50, config=CONFIG)
+    assert carried.value > quiet.value

@@ -231,3 +231,29 @@ def test_tiers_follow_the_configured_bounds() -> None:
         value=1e9, tenure_days=10_000, tier="platinum", open_contracts=20, nps=10
     )
     assert compute_score(rich, config).tier == "platinum"
+
+
+def test_outside_the_graph_the_reactions_stand_in_for_the_spread() -> None:
+    shared = {"followers": 2_000, "likes_per_post": 40.0}
+    passed_on = CustomerSignals(profiles={"twitter": {**shared, "reposts_per_post": 30.0}})
+    ignored = CustomerSignals(profiles={"twitter": shared})
+    silent = CustomerSignals(profiles={"twitter": {"followers": 2_000}})
+    spread = [_component(s, "centrality") for s in (passed_on, ignored, silent)]
+    assert spread[0] > spread[1] > spread[2] == 0.0
+    # In the graph, its estimate (which already weighed the reactions) is used as it is.
+    known = [
+        _component(s.model_copy(update={"centrality": 0.3}), "centrality")
+        for s in (passed_on, silent)
+    ]
+    assert known == [30.0, 30.0]
+
+
+def test_the_influence_part_follows_the_spread_estimate_more_than_the_audience() -> None:
+    # A small account whose messages reach ~20 people outranks a large one whose messages
+    # reach ~1: the audience alone is a weaker guide than the estimated spread.
+    travels = CustomerSignals(profiles={"twitter": {"followers": 800}}, centrality=0.45)
+    stalls = CustomerSignals(profiles={"twitter": {"followers": 80_000}}, centrality=0.1)
+    assert (
+        compute_score(travels, CONFIG).influence_score
+        > compute_score(stalls, CONFIG).influence_score
+    )
