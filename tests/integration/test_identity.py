@@ -354,6 +354,7 @@ async def test_a_large_import_validates_in_worker_processes_with_the_same_outcom
 
     monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(imports, "BATCH", 3)
+    monkeypatch.setattr(imports, "SETTLE_MIN_ROWS", 1)  # and the tables are vacuumed after it
     lines = [
         b'{"customer_number": "W1", "family_name": "Wolf", "date_of_birth": "1970-01-02"}',
         b'{"customer_number": "W2", "family_name": "Wald", "email": "w@example.de"}',

@@ -385,6 +385,24 @@ async def write_batch(
     return imported, rejected
 
 
+# After an import this large the written tables are vacuumed and analysed at once (part of the
+# job's time): a freshly COPYed table has no visibility map, so every index-only probe of the
+# online lookup would visit the heap (and the planner would see stale sizes) until autovacuum
+# comes by. VACUUM only visits pages not yet all-visible, so it is cheap on a large master.
+SETTLE_MIN_ROWS = 10_000
+_SETTLE = (
+    "VACUUM (ANALYZE) identity.blocking_postings, identity.match_records, identity.identities, "
+    "identity.customers"
+)
+
+
+async def settle(db: Database) -> None:
+    """Vacuum and analyse the tables an import writes (VACUUM runs outside a transaction)."""
+    async with db.engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(_SETTLE)
+
+
 # Files this large are validated in worker processes while this process writes the previous
 # batch; smaller ones (a few thousand rows) are not worth starting the workers for.
 POOL_MIN_BYTES = 4 << 20
@@ -509,6 +527,8 @@ async def run(
         return {"state": "failed"}
     finally:
         path.unlink(missing_ok=True)  # noqa: ASYNC240 - one syscall, once per job
+    if imported >= SETTLE_MIN_ROWS:
+        await settle(db)
     seconds = time.perf_counter() - started
     result = {
         "seconds": round(seconds, 3),
