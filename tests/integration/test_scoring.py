@@ -386,6 +386,59 @@ async def test_erasure_removes_the_customer_from_the_conversation_graph(
         await eventually(forgotten)
 
 
+async def test_an_unmerge_gives_the_restored_customer_its_graph_handles_back_at_once(
+    platform, eventually, database_url
+) -> None:
+    tenant_id, key = await platform.new_tenant("graph unmerge")
+    async with platform.client(key) as client:
+        ada = await customer(
+            client, given_name="Ada", family_name="Alt", handles={"twitter": "ada_x"}
+        )
+        ben = await customer(
+            client, given_name="Ben", family_name="Neu", handles={"twitter": "ben_x"}
+        )
+        await scored(client, await post(client, tweet("Hallo @ben_x", "@ada_x")), eventually)
+        await scored(client, await post(client, tweet("Hallo @ada_x", "@ben_x")), eventually)
+        assert (await client.post("/v1/scoring/recompute")).status_code == 200
+
+        async def owners() -> dict[str, tuple[str, list[str]]]:
+            rows = await sql(
+                database_url,
+                "SELECT handle, customer_id, merged_path FROM scoring.graph_nodes "
+                "WHERE tenant_id = $1",
+                uuid.UUID(tenant_id),
+            )
+            return {
+                r["handle"]: (str(r["customer_id"]), [str(m) for m in r["merged_path"]])
+                for r in rows
+            }
+
+        def owned_by(expected: dict[str, tuple[str, list[str]]]) -> Any:
+            async def check() -> bool:
+                return await owners() == expected
+
+            return check
+
+        await eventually(owned_by({"ada_x": (ada, []), "ben_x": (ben, [])}))
+        merged = await client.post(f"/v1/customers/{ada}/merge", json={"other_id": ben})
+        assert merged.status_code == 200, merged.text
+        await eventually(owned_by({"ada_x": (ada, []), "ben_x": (ada, [ben])}))
+        # Ada's next post is scored with Ben's handle counted as hers.
+        await scored(client, await post(client, tweet("Noch da?", "@ada_x")), eventually)
+
+        async def ada_seen(mentions: int) -> bool:
+            score = (await client.get(f"/v1/customers/{ada}/score")).json()
+            return f"seen {mentions} mentions" in component(score, "centrality")["reason"]
+
+        await eventually(lambda: ada_seen(2))
+
+        unmerged = await client.post(f"/v1/customers/{ada}/unmerge", json={})
+        assert unmerged.status_code == 200, unmerged.text
+        # Without a post from Ben: his handle is his again, and Ada no longer counts it.
+        await eventually(owned_by({"ada_x": (ada, []), "ben_x": (ben, [])}))
+        await eventually(lambda: ada_seen(1))
+
+
 async def test_replicas_assigning_at_once_still_build_one_incident_announced_once(
     platform, database_url
 ) -> None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.scoring.db import Base
@@ -33,6 +33,11 @@ class GraphNode(Base):
     network: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
     handle: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # The customers merged away since identity attached the handle, oldest first: whose it
+    # becomes again when a merge is undone.
+    merged_path: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), server_default="{}"
+    )
     posts: Mapped[int] = mapped_column(sa.Integer, default=0)
     mentions_received: Mapped[int] = mapped_column(sa.Integer, default=0)
     replies_received: Mapped[int] = mapped_column(sa.Integer, default=0)

@@ -144,6 +144,8 @@ _UPSERT_OWNER = _ins_owner.on_conflict_do_update(
     index_elements=["tenant_id", "network", "handle"],
     set_={
         "customer_id": _ins_owner.excluded.customer_id,
+        # A new owner by identification, not by merge: no merge to undo for this handle.
+        "merged_path": sa.text("'{}'"),
         "updated_at": _ins_owner.excluded.updated_at,
     },
     where=_nodes.c.customer_id.is_distinct_from(_ins_owner.excluded.customer_id),
@@ -386,9 +388,47 @@ async def erase_customer(
 async def move_customer(
     session: AsyncSession, *, tenant_id: uuid.UUID, from_customer: uuid.UUID, to_customer: uuid.UUID
 ) -> None:
-    """After a merge the survivor owns the merged customer's handles in the graph."""
+    """After a merge the survivor owns the merged customer's handles in the graph; the path
+    remembers whence they came."""
     await session.execute(
         sa.update(GraphNode)
         .where(GraphNode.tenant_id == tenant_id, GraphNode.customer_id == from_customer)
-        .values(customer_id=to_customer)
+        .values(
+            customer_id=to_customer,
+            merged_path=sa.func.array_append(GraphNode.merged_path, from_customer),
+        )
     )
+
+
+async def restore_customer(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    restored_id: uuid.UUID,
+    now: datetime,
+) -> list[tuple[str, str]]:
+    """After an unmerge the restored customer (and whoever was merged into it before) owns
+    again the handles it brought into the merge; returns them as (network, handle)."""
+    result = await session.execute(
+        sa.text(
+            """
+            UPDATE scoring.graph_nodes
+            SET customer_id = :restored,
+                merged_path = merged_path[1:array_position(merged_path, :restored) - 1],
+                updated_at = :now
+            WHERE tenant_id = :tenant_id AND customer_id = :survivor
+              AND :restored = ANY(merged_path)
+            RETURNING network, handle
+            """
+        ).bindparams(
+            sa.bindparam("restored", type_=sa.Uuid()), sa.bindparam("survivor", type_=sa.Uuid())
+        ),
+        {
+            "tenant_id": tenant_id,
+            "survivor": survivor_id,
+            "restored": restored_id,
+            "now": now,
+        },
+    )
+    return sorted((r.network, r.handle) for r in result)

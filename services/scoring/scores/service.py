@@ -35,6 +35,7 @@ from services.scoring.scores.schemas import Score, ScorePoint
 from shared import NotFound, emit, get_logger
 from shared.contracts import (
     CustomerScoreChangedV1,
+    CustomerUnmergedV1,
     Envelope,
     InteractionIdentifiedV1,
     InteractionScoredV1,
@@ -322,10 +323,40 @@ async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
 
 
 async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
-    """The survivor takes over the merged customer's graph presence; the merged customer's own
-    score is dropped and the survivor is rescored with its next interaction."""
+    """The survivor takes over the merged customer's graph presence (until an unmerge gives it
+    back); the merged customer's own score is dropped and the survivor is rescored with its
+    next interaction."""
     p = event.payload
     await graph_repository.move_customer(
         session, tenant_id=event.tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
     )
     await repository.erase(session, tenant_id=event.tenant_id, customer_id=p.merged_id)
+
+
+async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
+    """The restored customer takes back the handles it brought into the merge now, not with its
+    next post; the survivor is rescored without them."""
+    p: CustomerUnmergedV1 = event.payload
+    tenant_id = event.tenant_id
+    handles = await graph_repository.restore_customer(
+        session,
+        tenant_id=tenant_id,
+        survivor_id=p.survivor_id,
+        restored_id=p.restored_id,
+        now=datetime.now(UTC),
+    )
+    if handles:
+        await lock_customer(session, tenant_id=tenant_id, customer_id=p.survivor_id)
+        await rescore(
+            session,
+            tenant_id=tenant_id,
+            customer_ids=[p.survivor_id],
+            config=await config_for(session, tenant_id=tenant_id),
+            population_stats=await population.cached(session, tenant_id=tenant_id),
+        )
+    log.info(
+        "scoring.graph.unmerged",
+        tenant_id=str(tenant_id),
+        restored_id=str(p.restored_id),
+        handles=len(handles),
+    )
