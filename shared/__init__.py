@@ -25,6 +25,7 @@ from ._http import (
     install_problem_handlers,
     problem_response,
 )
+from ._ids import uuid7
 from ._logging import bind_context, clear_context, configure_logging, get_logger
 from ._messaging import Broker, MemoryBroker, Outcome, OutgoingMessage, RabbitBroker
 from ._outbox import MessagingTables, OutboxRelay, create_messaging_tables, emit
@@ -83,4 +84,5 @@ __all__ = [
     "run_migrations_online",
     "service_main",
     "similarity",
+    "uuid7",
 ]

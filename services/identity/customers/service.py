@@ -27,7 +27,7 @@ from services.identity.resolution import records
 from services.identity.resolution import repository as resolution_repository
 from services.identity.resolution import service as resolution
 from services.identity.resolution.models import Decision, Review
-from shared import Conflict, NotFound, UnprocessableEntity, emit, get_logger
+from shared import Conflict, NotFound, UnprocessableEntity, emit, get_logger, uuid7
 from shared.contracts import (
     CustomerErasedV1,
     CustomerMergedV1,
@@ -105,7 +105,7 @@ async def create(
         raise Conflict(f"Customer number {number} exists already.")
     now = datetime.now(UTC)
     customer = Customer(
-        id=uuid.uuid4(),
+        id=uuid7(),
         tenant_id=tenant_id,
         **data.model_dump(exclude={"emails", "phones", "handles", "customer_number"}),
         customer_number=number,
@@ -590,7 +590,7 @@ async def _new_prospect(
     keys = [k for k in keys if k not in owned]
     now = datetime.now(UTC)
     customer = Customer(
-        id=uuid.uuid4(),
+        id=uuid7(),
         tenant_id=tenant_id,
         display_name=author.name,
         emails=[v for k, v in keys if k == "email"],
@@ -706,7 +706,7 @@ async def identify_interaction(session: AsyncSession, event: Envelope[Any]) -> N
     await resolution_repository.add_decision(
         session,
         Decision(
-            id=uuid.uuid4(),
+            id=uuid7(),
             tenant_id=tenant_id,
             interaction_id=p.interaction_id,
             customer_id=customer.id if customer else None,
@@ -791,7 +791,7 @@ async def decide_review(
     await resolution_repository.add_decision(
         session,
         Decision(
-            id=uuid.uuid4(),
+            id=uuid7(),
             tenant_id=tenant_id,
             interaction_id=review.interaction_id,
             customer_id=candidate.id,

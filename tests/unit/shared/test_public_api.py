@@ -51,6 +51,7 @@ EXPECTED = {
     "problem_response",
     "run_migrations_online",
     "service_main",
+    "uuid7",
 }
 
 

@@ -1,0 +1,25 @@
+"""Time-ordered ids: valid version 7 UUIDs, ordered by creation time, never repeated."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from shared import uuid7
+
+
+def test_a_new_id_is_a_version_7_uuid_carrying_the_time_in_milliseconds() -> None:
+    before = time.time_ns() // 1_000_000
+    new = uuid7()
+    after = time.time_ns() // 1_000_000
+    assert new.version == 7 and new.variant == uuid.RFC_4122
+    assert before <= new.int >> 80 <= after
+    assert uuid.UUID(str(new)) == new
+
+
+def test_ids_made_later_sort_later_and_do_not_repeat() -> None:
+    first = [uuid7() for _ in range(2000)]
+    time.sleep(0.002)
+    second = [uuid7() for _ in range(2000)]
+    assert max(first) < min(second)
+    assert len({*first, *second}) == 4000
