@@ -117,6 +117,9 @@ async def test_csv_import_reports_bad_rows_and_imports_the_rest(platform, eventu
         "A1,Anna,Doppelt,1970-01-02,,,Berlin,\n"
         "A3,Dora,D\xe9,1971-01-01,not-an-email,,Bonn,\n"
         "A4,Emil,Ernst,1975-05-05,emil@example.de,,Bonn,\n"
+        'A5,Fritz,"Feh ""der"" \\ {Mann}",1976-06-06,,,"Köln, Rhein",\n'
+        "A6,Gerd,Ge\x00rt,1977-07-07,,,Bonn,\n"
+        "A7,Hans,Hut,1978-08-08,,,Bonn,hans\x00hut\n"
     ).encode()
     broken = csv.replace("D\xe9".encode(), b"D\xe9")  # a Latin-1 byte: not UTF-8
     async with platform.client(key) as client:
@@ -132,12 +135,18 @@ async def test_csv_import_reports_bad_rows_and_imports_the_rest(platform, eventu
 
         job = await eventually(done)
         assert job["state"] == "succeeded", job
-        assert (job["rows_read"], job["rows_imported"], job["rows_rejected"]) == (6, 2, 4)
+        assert (job["rows_read"], job["rows_imported"], job["rows_rejected"]) == (9, 3, 6)
         by_row = {e["row"]: e for e in job["errors"]}
         assert by_row[2]["field"] == "date_of_birth"
         assert by_row[3]["field"] == "family_name"
         assert by_row[4]["field"] == "customer_number"
         assert by_row[5]["field"] in ("family_name", "email")
+        # A NUL character: PostgreSQL text cannot hold it (nor may it fail the batch).
+        assert (by_row[8]["field"], by_row[9]["field"]) == ("family_name", "handle_twitter")
+        quoted = (await client.get("/v1/customers", params={"q": "Feh"})).json()["items"]
+        assert [(c["family_name"], c["city"]) for c in quoted] == [
+            ('Feh "der" \\ {Mann}', "Köln, Rhein")
+        ]
         found = (await client.get("/v1/customers", params={"q": "Alt"})).json()["items"]
         assert [c["customer_number"] for c in found] == ["A1"]
         assert {i["kind"] for i in found[0]["identities"]} >= {"email", "phone", "handle"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +20,7 @@ from services.identity.customers import identifiers
 from services.identity.customers.schemas import NETWORKS
 from services.identity.matching.standardise import parse_birth_date, standardise_phone
 from services.identity.resolution import records
+from shared import uuid7
 
 SCALARS: dict[str, int] = {
     "customer_number": 100,
@@ -146,6 +146,8 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError("must be a string")
     text = str(value).strip()
+    if "\x00" in text:  # PostgreSQL text cannot hold it: one such value would fail the batch
+        raise ValueError("must not contain a NUL character")
     if not text.isascii():
         try:
             text.encode("utf-8")  # bytes that were not UTF-8 came in as lone surrogates
@@ -169,7 +171,12 @@ def _list(raw: dict[str, Any], single: str, plural: str) -> list[str]:
     return [t for v in out if (t := _text(v))]
 
 
-def _has_surrogates(text: str) -> bool:
+def _unstorable(text: str) -> bool:
+    """Bytes that were not UTF-8 (lone surrogates), or a NUL character: not storable text."""
+    if "\x00" in text:
+        return True
+    if text.isascii():
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -265,14 +272,14 @@ def validate(number: int, raw: dict[str, Any], today: date) -> Row | Rejected:
                     network not in NETWORKS
                     or not isinstance(handle, str)
                     or not handle.strip()
-                    or (not handle.isascii() and _has_surrogates(handle))
+                    or _unstorable(handle)
                 ):
                     bad("handles", f"unknown network or empty handle: {network!r}")
                 else:
                     handles[network] = handle.strip().lstrip("@")
     for name, handle in raw.items():
         if name.startswith("handle_") and isinstance(handle, str) and handle.strip():
-            if not handle.isascii() and _has_surrogates(handle):
+            if _unstorable(handle):
                 bad(name, "not valid UTF-8")
                 continue
             handles[name.removeprefix("handle_")] = handle.strip().lstrip("@")
@@ -285,7 +292,7 @@ def validate(number: int, raw: dict[str, Any], today: date) -> Row | Rejected:
     keys += [("handle", v) for n, h in handles.items() if (v := identifiers.handle(n, h))]
     if number_value:
         keys.append(("customer_number", number_value))
-    row_id = str(uuid.uuid4())
+    row_id = str(uuid7())  # time-ordered: new customers land at the right edge of the index
     record = records.customer_record(
         record_id=row_id,
         given_name=values.get("given_name"),
