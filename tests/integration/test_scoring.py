@@ -257,6 +257,52 @@ async def test_replies_reposts_and_mentions_raise_the_centrality_of_who_they_nam
         assert again["customers_rescored"] == 0
 
 
+async def test_the_reactions_an_author_gets_on_the_platform_raise_their_centrality(
+    platform, eventually, database_url
+) -> None:
+    tenant_id, key = await platform.new_tenant("graph reactions")
+    async with platform.client(key) as client:
+        # Kim and Lea are each mentioned once; Kim's own posts travel, Lea's do not.
+        await scored(
+            client, await post(client, tweet("@kim_x kennt sich aus", "@udo_x")), eventually
+        )
+        await scored(
+            client, await post(client, tweet("@lea_x kennt sich aus", "@uwe_x")), eventually
+        )
+        shown = {
+            "@kim_x": {"likes": 200, "reposts": 30, "quotes": 10, "replies": 10},
+            "@lea_x": {"likes": 2, "replies": 0},
+        }
+        for handle, engagement in shown.items():
+            for text in ("Router kaputt", "Immer noch kaputt"):
+                body = tweet(text, handle, author={"followers": 5_000}, engagement=engagement)
+                await scored(client, await post(client, body), eventually)
+
+        async def numbers() -> list[tuple[Any, ...]] | None:
+            rows = await sql(
+                database_url,
+                "SELECT handle, posts, followers, reacted_posts, likes, reposts, replies "
+                "FROM scoring.graph_nodes WHERE tenant_id = $1 AND handle IN ('kim_x', 'lea_x') "
+                "ORDER BY handle",
+                uuid.UUID(tenant_id),
+            )
+            return [tuple(r) for r in rows] if len(rows) == 2 and rows[1]["posts"] == 2 else None
+
+        assert await eventually(numbers) == [
+            ("kim_x", 2, 5_000, 2, 400, 80, 20),
+            ("lea_x", 2, 5_000, 2, 4, 0, 0),
+        ]
+        assert (await client.post("/v1/scoring/recompute")).status_code == 200
+        rows = await sql(
+            database_url,
+            "SELECT handle, centrality FROM scoring.graph_nodes "
+            "WHERE tenant_id = $1 AND handle IN ('kim_x', 'lea_x') ORDER BY handle",
+            uuid.UUID(tenant_id),
+        )
+        centrality = {r["handle"]: r["centrality"] for r in rows}
+        assert centrality["kim_x"] > 2 * centrality["lea_x"] > 0.0
+
+
 async def test_only_admins_may_trigger_a_recompute(platform) -> None:
     _, key = await platform.new_tenant("recompute scopes")
     async with platform.client(key) as admin:

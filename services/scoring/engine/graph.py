@@ -41,7 +41,7 @@ CentralityMethod = Literal["spread", "pagerank", "katz"]
 SPREAD_SATURATION = 1_000.0
 # Pseudo-reactions behind the follower-count prior: with fewer observed, the prior dominates.
 PRIOR_STRENGTH = 8.0
-# Pseudo-amplifications of the tenant's average onward reach behind each person's own.
+# Pseudo-amplifications of the tenant's typical onward reach behind each person's own.
 ONWARD_SHRINKAGE = 3.0
 # People with reactions per follower-count band of the prior (fewer: the tenant's rate).
 MIN_PRIOR_FIT = 30
@@ -146,22 +146,23 @@ def estimate_first_hop(
     per_repost = float(events.sum()) / unit if unit > 0 else 1.0
     exposure = np.where(sampled, posts * per_repost, 0.0)
     prior = _audience_prior(followers, events, exposure, n)
-    graph = circle is not None and circle.shape == (n, n)
-    if graph:
-        assert circle is not None
+    if circle is not None and circle.shape != (n, n):
+        circle = None
+    if circle is not None:
         prior = prior * _circle_factor(circle, events, prior * exposure)
     k = max(prior_strength, 1e-9)
     hop: FloatArray = prior * (k + events) / (k + prior * exposure)
-    if graph and not sampled.all():
-        assert circle is not None
-        # People without reactions to go by (often those the tenant only sees mentioned): how
-        # often they were seen amplified is the evidence, at the tenant's ratio of observed
-        # amplifications to first hop among the people with reactions.
-        seen = np.asarray(circle.sum(axis=0)).ravel()
+    if not sampled.all():
+        # People without reactions to go by (often those the tenant only sees mentioned) are
+        # judged by how often the tenant saw them amplified, at its ratio of observed
+        # amplifications to first hop among the people with reactions; never seen, nothing.
+        seen = np.zeros(n) if circle is None else np.asarray(circle.sum(axis=0)).ravel()
         per_hop = float(seen[sampled].sum()) / max(float(hop[sampled].sum()), 1e-300)
+        rest = ~sampled
         if per_hop > 0:
-            rest = ~sampled
-            hop[rest] = prior[rest] * (k + seen[rest]) / (k + prior[rest] * per_hop)
+            hop[rest] = seen[rest] / per_hop
+        else:
+            hop[rest] = np.where(seen[rest] > 0, prior[rest], 0.0)
     return hop
 
 
@@ -169,8 +170,12 @@ def _audience_prior(
     followers: ArrayLike | None, events: FloatArray, exposure: FloatArray, n: int
 ) -> FloatArray:
     """Pooled reposts per post of people in the same follower-count band (quantile bands of
-    at least `MIN_PRIOR_FIT` people with reactions); the tenant's rate where unknown."""
-    overall = float(events.sum() / exposure.sum())
+    at least `MIN_PRIOR_FIT` people with reactions); where unknown, the typical person's rate
+    (a median: one star must not make everyone unknown look like one)."""
+    sampled = exposure > 0
+    pooled = float(events.sum() / exposure.sum())
+    smoothed = (events[sampled] + 1.0) / (exposure[sampled] + 1.0 / pooled)
+    overall = float(np.exp(np.median(np.log(smoothed))))
     raw = np.full(n, np.nan) if followers is None else np.asarray(followers, dtype=np.float64)
     raw = np.broadcast_to(raw, (n,))
     known = np.isfinite(raw)
@@ -234,7 +239,7 @@ def expected_spread(
     message on directly (see `estimate_first_hop`); without it, what the tenant saw per post in
     `exposure` (messages each node posted). Each of those goes on to reach as many as the
     node's own amplifiers typically reach (weighted by how often each amplified it), shrunk
-    towards the tenant's average when few amplifiers were seen: spread = hop · (1 + onward),
+    towards the tenant's typical person when few amplifiers were seen: spread = hop · (1 + onward),
     repeated `hops` times. The tenant sees only a share of who passes on what, so the observed
     graph says who tends to carry a message further, not how many.
     """
@@ -251,7 +256,8 @@ def expected_spread(
     spread = hop.copy()
     k = max(shrinkage, 1e-9)
     for _ in range(max(0, hops)):
-        onward = (carried_by @ spread + k * float(spread.mean())) / (seen + k)
+        # The typical person's spread backs up few amplifiers (a median: stars would inflate it).
+        onward = (carried_by @ spread + k * float(np.median(spread))) / (seen + k)
         spread = hop * (1.0 + onward)
     return spread
 

@@ -39,6 +39,13 @@ class GraphNode(Base):
         ARRAY(UUID(as_uuid=True)), server_default="{}"
     )
     posts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # What the platform showed with the person's posts: the last follower count, and the
+    # reactions of the `reacted_posts` posts that came with any (the spread estimate's input).
+    followers: Mapped[int | None] = mapped_column(sa.BigInteger)
+    reacted_posts: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    likes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    reposts: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    replies: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     mentions_received: Mapped[int] = mapped_column(sa.Integer, default=0)
     replies_received: Mapped[int] = mapped_column(sa.Integer, default=0)
     reposts_received: Mapped[int] = mapped_column(sa.Integer, default=0)

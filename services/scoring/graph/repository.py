@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -18,6 +18,7 @@ _nodes = cast(sa.Table, GraphNode.__table__)
 _edges = cast(sa.Table, GraphEdge.__table__)
 _posts = cast(sa.Table, GraphPost.__table__)
 EDGE_COLUMN = {"mention": "mentions", "reply": "replies", "repost": "reposts"}
+REACTIONS = ("likes", "reposts", "quotes", "replies")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +36,37 @@ class GraphStats:
 _ins_author = insert(_nodes)
 _UPSERT_AUTHOR = _ins_author.on_conflict_do_update(
     index_elements=["tenant_id", "network", "handle"],
-    set_={"posts": _nodes.c.posts + 1, "updated_at": _ins_author.excluded.updated_at},
+    set_={
+        "posts": _nodes.c.posts + 1,
+        "followers": sa.func.coalesce(_ins_author.excluded.followers, _nodes.c.followers),
+        "reacted_posts": _nodes.c.reacted_posts + _ins_author.excluded.reacted_posts,
+        "likes": _nodes.c.likes + _ins_author.excluded.likes,
+        "reposts": _nodes.c.reposts + _ins_author.excluded.reposts,
+        "replies": _nodes.c.replies + _ins_author.excluded.replies,
+        "updated_at": _ins_author.excluded.updated_at,
+    },
 )
+# Larger numbers are data errors; this keeps the sums far from overflowing.
+_MAX_NUMBER = 10**12
+
+
+def _number(value: int | None) -> int:
+    return min(max(int(value or 0), 0), _MAX_NUMBER)
 
 
 async def count_post(
-    session: AsyncSession, *, tenant_id: uuid.UUID, network: str, handle: str, at: datetime
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    network: str,
+    handle: str,
+    at: datetime,
+    followers: int | None = None,
+    engagement: Mapping[str, int] | None = None,
 ) -> None:
-    """One more post seen from this person."""
+    """One more post seen from this person, with what the platform showed along with it (the
+    follower count; likes, reposts or quotes, and replies when the post came with any)."""
+    counts = {kind: _number((engagement or {}).get(kind, 0)) for kind in REACTIONS}
     await session.execute(
         _UPSERT_AUTHOR,
         {
@@ -50,6 +74,11 @@ async def count_post(
             "network": network,
             "handle": handle,
             "posts": 1,
+            "followers": None if followers is None else _number(followers),
+            "reacted_posts": int(any(kind in (engagement or {}) for kind in REACTIONS)),
+            "likes": counts["likes"],
+            "reposts": counts["reposts"] + counts["quotes"],
+            "replies": counts["replies"],
             "updated_at": at,
         },
     )
@@ -253,14 +282,22 @@ async def load_edges(
     return list((await session.execute(stmt)).all())  # type: ignore[arg-type]
 
 
-async def posts_per_person(
+async def platform_numbers(
     session: AsyncSession, *, tenant_id: uuid.UUID
-) -> dict[tuple[str, str], int]:
-    """Posts seen per (network, handle): how often each person could have been amplified."""
-    stmt = sa.select(_nodes.c.network, _nodes.c.handle, _nodes.c.posts).where(
-        _nodes.c.tenant_id == tenant_id, _nodes.c.posts > 0
-    )
-    return {(r.network, r.handle): r.posts for r in (await session.execute(stmt)).all()}
+) -> dict[tuple[str, str], sa.Row[Any]]:
+    """Per (network, handle) of everyone seen posting: posts seen (how often they could have
+    been amplified), the last follower count and the reactions their posts came with."""
+    stmt = sa.select(
+        _nodes.c.network,
+        _nodes.c.handle,
+        _nodes.c.posts,
+        _nodes.c.followers,
+        _nodes.c.reacted_posts,
+        _nodes.c.likes,
+        _nodes.c.reposts,
+        _nodes.c.replies,
+    ).where(_nodes.c.tenant_id == tenant_id, _nodes.c.posts > 0)
+    return {(r.network, r.handle): r for r in (await session.execute(stmt)).all()}
 
 
 async def customer_nodes(session: AsyncSession, *, tenant_id: uuid.UUID) -> list[sa.Row[Any]]:

@@ -61,7 +61,13 @@ async def record_conversation(session: AsyncSession, event: Envelope[Any]) -> No
     network, author = node
     now = datetime.now(UTC)
     await repository.count_post(
-        session, tenant_id=event.tenant_id, network=network, handle=author, at=now
+        session,
+        tenant_id=event.tenant_id,
+        network=network,
+        handle=author,
+        at=now,
+        followers=facts.author.followers,
+        engagement=facts.engagement,
     )
     replied_to = None
     if facts.thread_key and facts.thread_key != p.external_id:
@@ -151,9 +157,18 @@ async def recompute_centrality(
         received.setdefault(source, [0, 0, 0])
     if rows:
         graph.add_interactions(sources, targets, weights)
-        for key, posts in (await repository.posts_per_person(session, tenant_id=tenant_id)).items():
+        shown = await repository.platform_numbers(session, tenant_id=tenant_id)
+        for key, numbers in shown.items():
             if key in received:
-                graph.set_platform_metrics(key, posts=float(posts))
+                graph.set_platform_metrics(
+                    key,
+                    followers=None if numbers.followers is None else float(numbers.followers),
+                    posts=float(numbers.posts),
+                    sampled_posts=float(numbers.reacted_posts),
+                    likes=float(numbers.likes),
+                    reposts=float(numbers.reposts),
+                    replies=float(numbers.replies),
+                )
         graph.recompute()
     keys = sorted(received)
     centrality = [graph.centrality(k) or 0.0 for k in keys]

@@ -161,6 +161,8 @@ def test_people_without_reactions_are_judged_by_how_often_they_were_amplified() 
     graph.recompute()
     c, d = graph.centrality("c"), graph.centrality("d")
     assert c is not None and d is not None and c > d > 0.0
+    # x only ever passed others on: no reactions, never amplified, nobody reached.
+    assert graph.centrality("x") == 0.0
 
 
 def test_without_any_reactions_there_is_no_first_hop_estimate() -> None:
