@@ -7,6 +7,7 @@ customer scored alone and the same customer in a nightly batch of a million get 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.contracts import ScoreComponent
 
 from .config import INFLUENCE_COMPONENTS, ScoringConfig
-from .graph import spread_centrality
+from .graph import SPREAD_SATURATION, spread_centrality
 from .inputs import KNOWN_NETWORKS, CustomerSignals
 from .roles import RoleMatch, classify_role, is_media_company, mentions_topic
 
@@ -373,7 +374,7 @@ def compute_score(
         "value": _value_reason(signals, config, population),
         "reach": _reach_reason(signals, config, population),
         "engagement": _engagement_reason(signals),
-        "centrality": _centrality_reason(signals),
+        "centrality": _centrality_reason(signals, float(batch.components["centrality"][0])),
         "authority": _authority_reason(signals, config),
     }
     components = [
@@ -486,7 +487,7 @@ def _engagement_reason(s: CustomerSignals) -> str:
     return text + (f" ({rate:.1%} of audience)" if rate > 0 else "")
 
 
-def _centrality_reason(s: CustomerSignals) -> str:
+def _centrality_reason(s: CustomerSignals, component: float) -> str:
     observed = [
         f"{count} {label}"
         for count, label in (
@@ -497,9 +498,14 @@ def _centrality_reason(s: CustomerSignals) -> str:
         if count
     ]
     seen = f"; seen {', '.join(observed)} by others" if observed else ""
+    # The component is log(1 + people) on the spread scale: read it back as people.
+    people = math.expm1(component / 100.0 * math.log1p(SPREAD_SATURATION))
+    shown = round(people, 1)
+    reach = f"≈{_fmt_count(shown)} {'person' if shown == 1 else 'people'} reached per message"
     if s.centrality is None:
-        return "not in the tenant's conversation graph" + seen
-    return f"centrality {s.centrality:.2f} in the tenant's conversation graph{seen}"
+        where = "not in the tenant's conversation graph"
+        return (f"{where}; estimated {reach}" if people >= 0.05 else where) + seen
+    return f"{reach} (centrality {s.centrality:.2f} in the tenant's conversation graph){seen}"
 
 
 def _authority_reason(s: CustomerSignals, config: ScoringConfig) -> str:

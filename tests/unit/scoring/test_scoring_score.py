@@ -246,6 +246,14 @@ def test_outside_the_graph_the_reactions_stand_in_for_the_spread() -> None:
         for s in (passed_on, silent)
     ]
     assert known == [30.0, 30.0]
+    # The reasons read the component back as people: log(1 + people) against 1,000 people.
+    reason = compute_score(passed_on.model_copy(update={"centrality": 0.3}), CONFIG).components
+    text = next(c.reason for c in reason if c.name == "centrality")
+    assert text.startswith("≈6.9 people reached per message (centrality 0.30")
+    outside = next(
+        c.reason for c in compute_score(passed_on, CONFIG).components if c.name == "centrality"
+    )
+    assert outside.startswith("not in the tenant's conversation graph; estimated ≈")
 
 
 def test_the_influence_part_follows_the_spread_estimate_more_than_the_audience() -> None:
