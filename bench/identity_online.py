@@ -166,7 +166,9 @@ async def run(args: argparse.Namespace) -> None:
             except Exception as exc:  # report, keep the other numbers
                 results["splink predict_between"] = f"failed: {type(exc).__name__}: {exc}"[:200]
                 per = None
-            if per:
+            if per is None:
+                results["splink predict_between"] = "not installed (make bench installs it)"
+            elif per:
                 ours = statistics.median(latencies)
                 results["splink predict_between"] = (
                     f"p50 {per:.1f} ms per contact against the master "
