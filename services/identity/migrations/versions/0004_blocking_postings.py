@@ -1,4 +1,4 @@
-"""Blocking keys as 64-bit postings, three key kinds retired; identifiers compared bytewise;
+"""Blocking keys as 64-bit postings, two key kinds retired; identifiers compared bytewise;
 no row triggers.
 
 Bulk import writes ~14 blocking keys, ~3 identifiers and one standardised record per customer.
@@ -59,20 +59,21 @@ def upgrade() -> None:
         sa.Column("record_id", UUID(as_uuid=True), primary_key=True),
         schema=SCHEMA,
     )
-    # Keys of the retired kinds (date of birth + region, family code + date of birth, family
-    # code + city: no recall of their own at 100k or 1M customers) are not carried over.
+    # Keys of the retired kinds (family code + date of birth, family code + city: no recall of
+    # their own on the generated master at 100k or 1M customers, nor on FEBRL) are not carried
+    # over.
     op.execute(
         """
         INSERT INTO identity.blocking_postings (key, record_id)
         SELECT DISTINCT identity.posting_key(tenant_id, key), record_id FROM identity.blocking_keys
-        WHERE split_part(key, ':', 1) NOT IN ('db', 'fd', 'fc')
+        WHERE split_part(key, ':', 1) NOT IN ('fd', 'fc')
         """
     )
     op.execute(
         """
         UPDATE identity.match_records
         SET keys = ARRAY(SELECT k FROM unnest(keys) k
-                         WHERE split_part(k, ':', 1) NOT IN ('db', 'fd', 'fc'))
+                         WHERE split_part(k, ':', 1) NOT IN ('fd', 'fc'))
         """
     )
     op.drop_table("blocking_keys", schema=SCHEMA)
