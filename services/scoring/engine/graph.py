@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import nnls
 
 __all__ = [
     "CentralityMethod",
@@ -131,9 +132,9 @@ def estimate_first_hop(
     the estimate. A node's own posts are few, so the estimate is shrunk (gamma-Poisson,
     empirical Bayes) towards the rate of people with a similar follower count (people with no
     followers are a band of their own: 0 where they never get reactions). With `circle` (the
-    observed graph),
-    people the person talks with lend their evidence too, as far as the tenant's data shows
-    that people in one conversation reach alike. None when nobody has reactions to go by.
+    observed graph), people the person talks with lend their evidence too, as far as the
+    tenant's data shows that people in one conversation reach alike, or that people talking
+    with those who pass much on get passed on more. None when nobody has reactions to go by.
     """
     posts = _vector(sampled_posts, n)
     counts = [_vector(x, n) for x in (likes, reposts, replies)]
@@ -199,29 +200,37 @@ def _audience_prior(
 
 
 def _circle_factor(circle: sp.csr_matrix, events: FloatArray, expected: FloatArray) -> FloatArray:
-    """How much more (or less) than expected the people one talks with are passed on, raised to
-    the power the tenant's data supports (0: conversation partners tell nothing, 1: all).
+    """How much more (or less) than expected a person is passed on, judged by the people they
+    talk with: how far those are passed on beyond expectations, and how readily they pass
+    others on (one's first hop is one's audience's readiness, and the people one talks with
+    are a sample of that audience). Each counts as far as the tenant's data supports it.
 
-    The power is the population's regression slope of a person's own ratio on their circle's,
-    so a tenant where talkers do not resemble each other keeps the audience prior alone.
+    The weights are the population's regression of a person's own ratio on both, never below
+    0 (the first at most 1), so where neither predicts the audience prior stands alone.
     """
     n = events.size
     linked = (circle + circle.T).tocsr()
     linked.data = np.ones_like(linked.data)
+    partners = np.diff(linked.indptr)
     pseudo = CIRCLE_PSEUDO_EVENTS
     around = np.log((linked @ events + pseudo) / (linked @ expected + pseudo))
+    passes_on = np.asarray(circle.sum(axis=1)).ravel()
+    readiness = np.log((linked @ passes_on + 1.0) / (partners + 1.0))
     own = np.log((events + pseudo) / (expected + pseudo))
-    fit = (expected > 0) & (np.diff(linked.indptr) > 0)
+    fit = (expected > 0) & (partners > 0)
     if fit.sum() < MIN_PRIOR_FIT:
         return np.ones(n)
     weight = expected[fit] / (expected[fit] + pseudo)
-    x, y = around[fit], own[fit]
-    dx = x - np.average(x, weights=weight)
-    spread_x = float(np.sum(weight * dx * dx))
-    if spread_x <= 0:
-        return np.ones(n)
-    slope = float(np.sum(weight * dx * (y - np.average(y, weights=weight)))) / spread_x
-    factor: FloatArray = np.exp(float(np.clip(slope, 0.0, 1.0)) * around)
+    x = np.column_stack([around[fit], readiness[fit]])
+    x_mean = np.average(x, axis=0, weights=weight)
+    root = np.sqrt(weight)
+    slopes, _ = nnls(
+        (x - x_mean) * root[:, None], (own[fit] - np.average(own[fit], weights=weight)) * root
+    )
+    # Readiness has no natural zero: centred, it only moves people relative to each other.
+    factor: FloatArray = np.exp(
+        min(float(slopes[0]), 1.0) * around + float(slopes[1]) * (readiness - x_mean[1])
+    )
     return factor
 
 

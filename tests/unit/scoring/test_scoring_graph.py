@@ -150,6 +150,47 @@ def test_conversation_partners_lend_evidence_where_they_reach_alike() -> None:
     assert np.median(np.abs(np.log(unrelated / alone))) < 0.05
 
 
+def _fans(rng: np.random.Generator, readiness: np.ndarray, authors: int) -> tuple[np.ndarray, ...]:
+    """Five fans per author pass that author on once each, and pass on outsiders (people
+    without platform numbers) as often as their readiness says."""
+    fans = readiness.size
+    fan = np.arange(fans)
+    elsewhere = rng.poisson(10.0 * readiness)
+    src = np.concatenate([authors + fan, authors + np.repeat(fan, elsewhere)])
+    outsiders = authors + fans + rng.integers(0, 50, int(elsewhere.sum()))
+    dst = np.concatenate([fan // 5, outsiders])
+    return src, dst
+
+
+def test_partners_who_pass_much_on_lend_evidence_where_that_predicts_reach() -> None:
+    rng = np.random.default_rng(5)
+    authors, fans = 300, 1_500
+    n = authors + fans + 50
+    readiness = rng.lognormal(0.0, 1.0, fans)
+    # An author's first hop is how readily their fans pass things on; one post each, so their
+    # own reactions say little. Every author is passed on exactly five times by their fans.
+    rate = np.zeros(n)
+    rate[:authors] = 0.2 * readiness.reshape(authors, 5).sum(axis=1)
+    posts = np.where(np.arange(n) < authors, 1.0, 0.0)
+    reactions = _reactions(n, rng, rate, posts)
+    followers = np.where(np.arange(n) < authors, 100.0, np.nan)
+    src, dst = _fans(rng, readiness, authors)
+    common = {"n": n, "followers": followers, "sampled_posts": posts, **reactions}
+    alone = estimate_first_hop(**common)
+    together = estimate_first_hop(**common, circle=adjacency(src, dst, None, n))
+    assert alone is not None and together is not None
+
+    def error(hop: np.ndarray) -> float:
+        return float(np.mean(np.abs(np.log(hop[:authors]) - np.log(rate[:authors]))))
+
+    assert error(together) < 0.8 * error(alone)
+    # Fans whose readiness has nothing to do with their author's reach: the estimate stays put.
+    src, dst = _fans(rng, rng.permutation(readiness), authors)
+    unrelated = estimate_first_hop(**common, circle=adjacency(src, dst, None, n))
+    assert unrelated is not None
+    assert np.median(np.abs(np.log(unrelated[:authors] / alone[:authors]))) < 0.05
+
+
 def test_people_without_reactions_are_judged_by_how_often_they_were_amplified() -> None:
     graph = InfluenceGraph()
     # a and b have platform numbers; c and d are only ever mentioned, c far more often.
