@@ -1,0 +1,103 @@
+"""Upgrading a master written before blocking postings: it is still found, exactly as before."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from services.identity.app import SERVICE
+from services.identity.matching import StandardRecord
+from services.identity.resolution import records
+from services.identity.resolution import repository as resolution
+from shared import Database
+
+
+def _upgrade_to(connection: Connection, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(SERVICE.migrations))
+    config.attributes["connection"] = connection
+    config.attributes["schema"] = "identity"
+    command.upgrade(config, revision)
+
+
+def _kathi(record_id: str) -> StandardRecord:
+    return records.customer_record(
+        record_id=record_id,
+        given_name="Katharina",
+        family_name="Schneider",
+        date_of_birth="1975-04-12",
+        street="Lindenstraße 12",
+        postcode="50667",
+        city="Köln",
+        emails=["k.schneider@example.de"],
+    )
+
+
+async def test_a_master_from_before_postings_is_found_after_the_upgrade(
+    fresh_database_url,
+) -> None:
+    db = Database(fresh_database_url, schema="identity", pool_size=2)
+    tenant, customer = uuid.uuid4(), uuid.uuid4()
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS identity"))
+            await conn.run_sync(_upgrade_to, "0003")
+        # What the old write path stored: text keys per tenant, including retired kinds.
+        old_keys = [*records.keys_of(_kathi(str(customer))), "fd:8627:1975-04-12", "fc:8627:koln"]
+        record: dict[str, Any] = records.record_to_json(_kathi(str(customer)))
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    """INSERT INTO identity.customers (id, tenant_id, family_name, emails, phones,
+                       handles, is_prospect, created_at, updated_at)
+                       VALUES (:id, :t, 'Schneider', '[]', '[]', '{}', false, now(), now())"""
+                ),
+                {"id": customer, "t": tenant},
+            )
+            await conn.execute(
+                sa.text(
+                    """INSERT INTO identity.match_records (id, tenant_id, customer_id, record, keys)
+                       VALUES (:id, :t, :id, CAST(:r AS jsonb), :k)"""
+                ),
+                {"id": customer, "t": tenant, "r": orjson.dumps(record).decode(), "k": old_keys},
+            )
+            await conn.execute(
+                sa.text(
+                    """INSERT INTO identity.blocking_keys (tenant_id, key, record_id)
+                       SELECT :t, k, :id FROM unnest(CAST(:k AS text[])) k"""
+                ),
+                {"id": customer, "t": tenant, "k": old_keys},
+            )
+        await db.migrate(SERVICE.migrations)
+
+        fragment = records.fragment_record(name="Katarina Schnieder", postcode="50667")
+        async with db.session() as session:
+            found = await resolution.candidates(
+                session, tenant_id=tenant, keys=records.keys_of(fragment)
+            )
+            other_tenant = await resolution.candidates(
+                session, tenant_id=uuid.uuid4(), keys=records.keys_of(fragment)
+            )
+            kept = (
+                await session.execute(
+                    sa.text("SELECT keys FROM identity.match_records WHERE id = :id"),
+                    {"id": customer},
+                )
+            ).scalar_one()
+            postings = (
+                await session.execute(sa.text("SELECT count(*) FROM identity.blocking_postings"))
+            ).scalar_one()
+        assert [(r[0], r[1]) for r in found] == [(customer, customer)]
+        assert other_tenant == []
+        # The retired kinds are gone from the record and from the postings.
+        assert kept == records.keys_of(_kathi(str(customer)))
+        assert postings == len(kept)
+    finally:
+        await db.dispose()
