@@ -122,6 +122,7 @@ def estimate_first_hop(
     reposts: ArrayLike | None = None,
     replies: ArrayLike | None = None,
     circle: sp.csr_matrix | None = None,
+    posts: ArrayLike | None = None,
     prior_strength: float = PRIOR_STRENGTH,
 ) -> FloatArray | None:
     """Direct reposts one message of each node gets, from the reactions the platform shows.
@@ -134,23 +135,25 @@ def estimate_first_hop(
     followers are a band of their own: 0 where they never get reactions). With `circle` (the
     observed graph), people the person talks with lend their evidence too, as far as the
     tenant's data shows that people in one conversation reach alike, or that people talking
-    with those who pass much on get passed on more. None when nobody has reactions to go by.
+    with those who pass much on get passed on more; with `posts` (each node's posts in the
+    period) too, how often the tenant saw the person passed on per post counts as far as it
+    predicts their reactions. None when nobody has reactions to go by.
     """
-    posts = _vector(sampled_posts, n)
+    reacted = _vector(sampled_posts, n)
     counts = [_vector(x, n) for x in (likes, reposts, replies)]
-    sampled = posts > 0
+    sampled = reacted > 0
     events = np.where(sampled, counts[0] + counts[1] + counts[2], 0.0)
     if not sampled.any() or events.sum() <= 0:
         return None
     # Reactions per repost across the tenant (replies stand in where reposts are never shown).
     unit = float(counts[1][sampled].sum()) or float(counts[2][sampled].sum())
     per_repost = float(events.sum()) / unit if unit > 0 else 1.0
-    exposure = np.where(sampled, posts * per_repost, 0.0)
+    exposure = np.where(sampled, reacted * per_repost, 0.0)
     prior = _audience_prior(followers, events, exposure, n)
     if circle is not None and circle.shape != (n, n):
         circle = None
     if circle is not None:
-        prior = prior * _circle_factor(circle, events, prior * exposure)
+        prior = prior * _circle_factor(circle, events, prior * exposure, posts)
     k = max(prior_strength, 1e-9)
     hop: FloatArray = prior * (k + events) / (k + prior * exposure)
     if not sampled.all():
@@ -199,14 +202,17 @@ def _audience_prior(
     return prior
 
 
-def _circle_factor(circle: sp.csr_matrix, events: FloatArray, expected: FloatArray) -> FloatArray:
-    """How much more (or less) than expected a person is passed on, judged by the people they
-    talk with: how far those are passed on beyond expectations, and how readily they pass
-    others on (one's first hop is one's audience's readiness, and the people one talks with
-    are a sample of that audience). Each counts as far as the tenant's data supports it.
+def _circle_factor(
+    circle: sp.csr_matrix, events: FloatArray, expected: FloatArray, posts: ArrayLike | None
+) -> FloatArray:
+    """How much more (or less) than expected a person is passed on, judged by what the
+    tenant's graph shows: how far the people they talk with are passed on beyond expectations,
+    how readily those pass others on (one's first hop is one's audience's readiness, and the
+    people one talks with are a sample of that audience) and, with `posts`, how often the
+    tenant saw the person passed on per post. Each counts as far as the tenant's data supports.
 
-    The weights are the population's regression of a person's own ratio on both, never below
-    0 (the first at most 1), so where neither predicts the audience prior stands alone.
+    The weights are the population's regression of a person's own ratio on all three, never
+    below 0 (the first at most 1), so where none predicts the audience prior stands alone.
     """
     n = events.size
     linked = (circle + circle.T).tocsr()
@@ -218,19 +224,28 @@ def _circle_factor(circle: sp.csr_matrix, events: FloatArray, expected: FloatArr
     readiness = np.log((linked @ passes_on + 1.0) / (partners + 1.0))
     own = np.log((events + pseudo) / (expected + pseudo))
     fit = (expected > 0) & (partners > 0)
+    period = _vector(posts, n)
+    known = period > 0
+    features = [around, readiness]
+    if (fit & known).sum() >= MIN_PRIOR_FIT:
+        passed_on = np.asarray(circle.sum(axis=0)).ravel()
+        features.append(np.log((passed_on + 1.0) / (period + 1.0)))
+        fit &= known
     if fit.sum() < MIN_PRIOR_FIT:
         return np.ones(n)
     weight = expected[fit] / (expected[fit] + pseudo)
-    x = np.column_stack([around[fit], readiness[fit]])
-    x_mean = np.average(x, axis=0, weights=weight)
+    x = np.column_stack([f[fit] for f in features])
+    centre = np.average(x, axis=0, weights=weight)
     root = np.sqrt(weight)
     slopes, _ = nnls(
-        (x - x_mean) * root[:, None], (own[fit] - np.average(own[fit], weights=weight)) * root
+        (x - centre) * root[:, None], (own[fit] - np.average(own[fit], weights=weight)) * root
     )
-    # Readiness has no natural zero: centred, it only moves people relative to each other.
-    factor: FloatArray = np.exp(
-        min(float(slopes[0]), 1.0) * around + float(slopes[1]) * (readiness - x_mean[1])
-    )
+    # Readiness and how often one is passed on have no natural zero: centred, they only move
+    # people relative to each other (people whose posts are unknown sit at the middle).
+    log_factor = min(float(slopes[0]), 1.0) * around + float(slopes[1]) * (readiness - centre[1])
+    if len(features) > 2:
+        log_factor += float(slopes[2]) * np.where(known, features[2] - centre[2], 0.0)
+    factor: FloatArray = np.exp(log_factor)
     return factor
 
 
@@ -442,6 +457,7 @@ class InfluenceGraph:
                 reposts=self._metric("reposts", n),
                 replies=self._metric("replies", n),
                 circle=self._adj,
+                posts=self._metric("posts", n),
             )
             self._raw = expected_spread(
                 self._adj, first_hop=hop, exposure=self._metric("posts", n), hops=self.hops

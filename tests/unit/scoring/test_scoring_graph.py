@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from services.scoring.engine import (
     InfluenceGraph,
@@ -189,6 +190,77 @@ def test_partners_who_pass_much_on_lend_evidence_where_that_predicts_reach() -> 
     unrelated = estimate_first_hop(**common, circle=adjacency(src, dst, None, n))
     assert unrelated is not None
     assert np.median(np.abs(np.log(unrelated[:authors] / alone[:authors]))) < 0.05
+
+
+def test_how_often_people_were_seen_passed_on_per_post_lends_evidence_where_it_predicts() -> None:
+    rng = np.random.default_rng(6)
+    authors, fans = 400, 4_000
+    n = authors + fans
+    is_author = np.arange(n) < authors
+    rate = np.where(is_author, rng.lognormal(-1.0, 1.0, n), 0.0)
+    # Reactions of one post each; the tenant saw them passed on over the whole period, and
+    # people post very different amounts, so only the count per post says how far they reach.
+    reacted = np.where(is_author, 1.0, 0.0)
+    posts = np.where(is_author, np.round(rng.lognormal(3.0, 1.5, n)) + 1.0, np.nan)
+    common = {
+        "n": n,
+        "followers": np.where(is_author, 100.0, np.nan),
+        "sampled_posts": reacted,
+        **_reactions(n, rng, rate, reacted),
+    }
+
+    def passed_on(per_post: np.ndarray) -> sp.csr_matrix:
+        times = rng.poisson(0.5 * per_post[:authors] * posts[:authors])
+        dst = np.repeat(np.arange(authors), times)
+        return adjacency(authors + rng.integers(0, fans, dst.size), dst, None, n)
+
+    seen = passed_on(rate)
+    alone = estimate_first_hop(**common)
+    together = estimate_first_hop(**common, circle=seen, posts=posts)
+    assert alone is not None and together is not None
+
+    def error(hop: np.ndarray) -> float:
+        return float(np.mean(np.abs(np.log(hop[:authors]) - np.log(rate[:authors]))))
+
+    assert error(together) < 0.85 * error(alone)
+    # Passed on as often per post whatever their reach: the estimate stays put.
+    typical = passed_on(np.full(n, float(np.median(rate[:authors]))))
+    unrelated = estimate_first_hop(**common, circle=typical, posts=posts)
+    assert unrelated is not None
+    assert np.median(np.abs(np.log(unrelated[:authors] / alone[:authors]))) < 0.05
+
+
+def test_the_graph_recompute_reads_how_often_people_were_passed_on_per_post() -> None:
+    rng = np.random.default_rng(7)
+    authors = 400
+    rate = rng.lognormal(-1.0, 1.0, authors)
+    posts = np.round(rng.lognormal(3.0, 1.5, authors)) + 1.0
+    likes, reposts = rng.poisson(4 * rate), rng.poisson(rate)
+    times = rng.poisson(0.5 * rate * posts)
+    targets = [f"a{i}" for i in np.repeat(np.arange(authors), times)]
+    sources = [f"f{i}" for i in rng.integers(0, 4_000, len(targets))]
+
+    def spread(with_posts: bool) -> np.ndarray:
+        graph = InfluenceGraph()
+        graph.add_interactions(sources, targets)
+        for i in range(authors):
+            graph.set_platform_metrics(
+                f"a{i}",
+                followers=100,
+                posts=float(posts[i]) if with_posts else None,
+                sampled_posts=1,
+                likes=float(likes[i]),
+                reposts=float(reposts[i]),
+            )
+        graph.recompute()
+        return np.array([graph.spread()[graph.node(f"a{i}")] for i in range(authors)])
+
+    def rank_error(estimate: np.ndarray) -> float:
+        return float(
+            np.mean(np.abs(np.argsort(np.argsort(estimate)) - np.argsort(np.argsort(rate))))
+        )
+
+    assert rank_error(spread(with_posts=True)) < 0.9 * rank_error(spread(with_posts=False))
 
 
 def test_people_without_reactions_are_judged_by_how_often_they_were_amplified() -> None:
