@@ -5,7 +5,7 @@ Three measures are offered; `bench/influence.py` measures which ranks simulated 
 
 - `expected_spread`: how many people one message reaches beyond its author. The first hop
   comes from the reactions the platform shows (`estimate_first_hop`, shrunk towards what the
-  follower count predicts); how far those carry it comes from the tenant's observed graph
+  follower count and the observed graph predict); how far those carry it comes from that graph
   (who amplified the person, and how far they in turn carry messages). The default.
 - `pagerank`: weighted, optionally personalised PageRank by power iteration.
 - `katz`: Katz centrality on the interaction counts.
