@@ -9,12 +9,17 @@ No public ground truth for influence exists, so this builds one:
    node's true expected spread;
 3. what a platform shows, and all the score gets (`Observables`): per account its follower
    count, its posts in the observed period, and likes/reposts/replies totalled over at most
-   `--recent-posts` (20) recent posts (Poisson draws around what the simulated followers would
-   do: direct reposts only, never the cascade beyond them, which is stricter than platforms
-   that count a repost of a repost on the original); plus the tenant's partial view of who
-   mentioned/replied to/reposted whom (a `--coverage` share of the period's interactions, and
-   random chatter). Never shown: the follow graph, activities, edge probabilities, which
-   diffusion model runs, or any simulated cascade;
+   `--recent-posts` (20) recent posts. Reposts are counted as the platforms count them: every
+   repost in the post's cascade is a repost of the original, whoever the reposter saw it from
+   (X counts a repost of a repost on the original post; Mastodon boosts always attach to the
+   original status), so each recent post gets one simulated cascade and its reposts are that
+   cascade's size less the author (`--reposts cascade`); `--reposts direct` shows only the
+   author's direct reposts instead (Poisson draws around what the followers would do), for
+   comparison. Likes and replies come from the author's followers only (Poisson draws around
+   what they would do). Plus the tenant's partial view of who mentioned/replied to/reposted
+   whom (a `--coverage` share of the period's interactions, and random chatter). Never shown:
+   the follow graph, activities, edge probabilities, which diffusion model runs, or any
+   cascade beyond the repost counts of the accounts' own recent posts;
 4. the Social Customer Score influence part computed from those observables only, through the
    production path (`InfluenceGraph` then `compute_scores_batch`, one method for every graph
    and model), ranked against the true spread (Spearman ρ) next to naive baselines;
@@ -212,15 +217,25 @@ class Observables:
 
 
 def observe(
-    g: FollowGraph, p: np.ndarray, coverage: float, recent_posts: int, rng: np.random.Generator
+    g: FollowGraph,
+    p: np.ndarray,
+    model: str,
+    args: argparse.Namespace,
+    rng: np.random.Generator,
 ) -> Observables:
-    n = g.n
+    n, coverage = g.n, args.coverage
     followers = np.bincount(g.src, minlength=n).astype(float)
     posts = rng.poisson(30.0 * g.activity) + 1.0
-    recent = np.minimum(posts, recent_posts)
+    recent = np.minimum(posts, args.recent_posts)
     direct = np.bincount(g.src, weights=p, minlength=n)  # expected direct reposts per post
     like_p = np.minimum(1.0, 4.0 * p)
-    reposts_pp = rng.poisson(recent * direct) / recent
+    if args.reposts == "cascade":
+        # One cascade per recent post; the platform counts all of it on the original.
+        authors = np.repeat(np.arange(n), recent.astype(np.int64))
+        sizes, _ = simulate(g, p, model, authors, 1, rng)
+        reposts_pp = np.bincount(authors, weights=sizes - 1, minlength=n) / recent
+    else:
+        reposts_pp = rng.poisson(recent * direct) / recent
     replies_pp = rng.poisson(recent * 0.5 * direct) / recent
     likes_pp = rng.poisson(recent * np.bincount(g.src, weights=like_p, minlength=n)) / recent
     # The tenant sees a share of the interactions of the observed period, plus random chatter.
@@ -264,7 +279,7 @@ def evaluate(
     ceiling = float(np.sqrt(max(0.0, 2 * half / (1 + half))))
     sim_seconds = time.perf_counter() - t0
 
-    obs = observe(g, p, args.coverage, args.recent_posts, rng)
+    obs = observe(g, p, model, args, rng)
     in_counts = np.asarray(obs.observed.sum(axis=0)).ravel()
     # The production path: the tenant's graph plus each person's platform numbers.
     graph = InfluenceGraph()
@@ -520,6 +535,12 @@ def main() -> None:
     parser.add_argument("--coverage", type=float, default=0.2, help="share of interactions seen")
     parser.add_argument(
         "--recent-posts", type=int, default=20, help="posts whose reactions the score sees"
+    )
+    parser.add_argument(
+        "--reposts",
+        choices=("cascade", "direct"),
+        default="cascade",
+        help="reposts per post as platforms count them (the whole cascade) or direct ones only",
     )
     parser.add_argument("--risk-samples", type=int, default=20_000)
     parser.add_argument("--customers", type=int, default=1_000_000)
