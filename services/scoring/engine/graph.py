@@ -3,10 +3,14 @@
 An edge A → B means A mentioned, replied to or reposted B: B's words travelled, so B gains.
 Three measures are offered; `bench/influence.py` measures which ranks simulated spread best:
 
-- `expected_spread`: how many people one message reaches beyond its author. The first hop
-  comes from the reactions the platform shows (`estimate_first_hop`, shrunk towards what the
-  follower count and the observed graph predict); how far those carry it comes from that graph
-  (who amplified the person, and how far they in turn carry messages). The default.
+- `estimate_spread`: how many people one message reaches beyond its author. Platforms count
+  every repost in a post's cascade on the original post (on X a repost of a repost is a
+  repost of the original; Mastodon boosts attach to the original status), so a person's
+  repost counts are samples of their whole spread, never multiplied by an onward reach. What
+  predicts them before a person's own counts are seen: the first hop from likes and replies
+  (`estimate_first_hop`, shrunk towards what the follower count and the observed graph
+  predict) times how far the person's amplifiers carry messages (`expected_spread`). The
+  default.
 - `pagerank`: weighted, optionally personalised PageRank by power iteration.
 - `katz`: Katz centrality on the interaction counts.
 
@@ -29,6 +33,7 @@ __all__ = [
     "InfluenceGraph",
     "adjacency",
     "estimate_first_hop",
+    "estimate_spread",
     "expected_spread",
     "katz",
     "normalise",
@@ -125,10 +130,12 @@ def estimate_first_hop(
     posts: ArrayLike | None = None,
     prior_strength: float = PRIOR_STRENGTH,
 ) -> FloatArray | None:
-    """Direct reposts one message of each node gets, from the reactions the platform shows.
+    """Direct reactions one message of each node gets, from the reactions the platform shows.
 
     `likes`, `reposts` and `replies` are totals over each node's `sampled_posts` posts (NaN or 0
-    posts: nothing sampled); `followers` is NaN where unknown. Every reaction counts as
+    posts: nothing sampled); `followers` is NaN where unknown. `reposts` are direct reposts
+    only: the platforms' own repost counts cover the whole cascade and go to `estimate_spread`
+    instead (without them the estimate is in replies per post). Every reaction counts as
     evidence, converted to reposts with the tenant's ratio, so likes (the most numerous) steady
     the estimate. A node's own posts are few, so the estimate is shrunk (gamma-Poisson,
     empirical Bayes) towards the rate of people with a similar follower count (people with no
@@ -284,6 +291,117 @@ def expected_spread(
         onward = (carried_by @ spread + k * float(np.median(spread))) / (seen + k)
         spread = hop * (1.0 + onward)
     return spread
+
+
+def estimate_spread(
+    adj: sp.csr_matrix,
+    *,
+    followers: ArrayLike | None = None,
+    posts: ArrayLike | None = None,
+    sampled_posts: ArrayLike | None = None,
+    likes: ArrayLike | None = None,
+    reposts: ArrayLike | None = None,
+    replies: ArrayLike | None = None,
+    prior_strength: float = PRIOR_STRENGTH,
+    shrinkage: float = ONWARD_SHRINKAGE,
+    hops: int = 3,
+) -> FloatArray:
+    """Estimated people one message of each node reaches beyond its author (≥ 0).
+
+    `reposts` are the platform's repost counts totalled over `sampled_posts` posts (NaN where
+    not shown): every repost in a post's cascade, whoever the reposter saw it from, so a sample
+    of the spread itself. They are shrunk (gamma-Poisson, empirical Bayes) towards a
+    prediction: the first hop from likes and replies (`estimate_first_hop`, itself shrunk
+    towards people with a similar follower count and the observed graph) times 1 + how far
+    the person's amplifiers carry messages (as in `expected_spread`), put on the repost scale
+    by the tenant's people with reposts shown. How much a person's own counts move them is
+    learnt from the tenant (`_repost_noise`): the more likes and replies their first hop rests
+    on, and the better the prediction fits the tenant, the less; a post's reposts come in
+    cascades, so its count is luckier than a Poisson one. People with few or no posts seen
+    are judged mostly or only by the prediction. Without likes or replies, how often the
+    tenant saw a person passed on per post stands in for the first hop; without any repost
+    counts, the estimate is `expected_spread`'s.
+    """
+    n = adj.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    carried_by = adj.T.tocsr()  # carried_by[j, i]: how often i passed on j's message
+    seen = np.asarray(carried_by.sum(axis=1)).ravel()
+    period = _vector(posts, n)
+    hop = estimate_first_hop(
+        n=n,
+        followers=followers,
+        sampled_posts=sampled_posts,
+        likes=likes,
+        replies=replies,
+        circle=adj,
+        posts=posts,
+        prior_strength=prior_strength,
+    )
+    if hop is None:
+        hop = seen / np.where(period > 0, period, 1.0)
+    exposure = _vector(sampled_posts, n)
+    # The first hop rests on this many likes and replies (and pseudo-reactions): its relative
+    # variance is about one over that.
+    reactions = np.where(exposure > 0, _vector(likes, n) + _vector(replies, n), 0.0)
+    hop_noise = 1.0 / (max(prior_strength, 1e-9) + reactions)
+    shown = np.broadcast_to(
+        np.asarray(np.nan if reposts is None else reposts, dtype=np.float64), (n,)
+    )
+    counted = (exposure > 0) & np.isfinite(shown)
+    total = np.where(counted, np.clip(shown, 0.0, None), 0.0)
+    calibrate = counted.any() and total.sum() > 0
+
+    def on_repost_scale(predicted: FloatArray) -> FloatArray:
+        if not calibrate:
+            return predicted
+        expected = float((predicted * exposure)[counted].sum())
+        return predicted * (float(total.sum()) / expected if expected > 0 else 1.0)
+
+    spread = on_repost_scale(hop.copy())
+    k = max(shrinkage, 1e-9)
+    for _ in range(max(1, hops)):
+        # The typical person's spread backs up few amplifiers (a median: stars would inflate it).
+        onward = (carried_by @ spread + k * float(np.median(spread))) / (seen + k)
+        predicted = on_repost_scale(hop * (1.0 + onward))
+        if not calibrate:
+            # No repost counts anywhere (a platform that does not show them): nothing to weigh.
+            spread = predicted
+            continue
+        mean = predicted * exposure
+        spread_shape, luck = _repost_noise(
+            total[counted], mean[counted], hop_noise[counted], prior_strength
+        )
+        # The prediction is as sure as the first hop it rests on and the tenant's fit of it.
+        strength = 1.0 / (hop_noise + 1.0 / spread_shape)
+        own = predicted * (strength + total / luck) / (strength + mean / luck)
+        spread = np.where(counted, own, predicted)
+    return spread
+
+
+def _repost_noise(
+    total: FloatArray, mean: FloatArray, hop_noise: FloatArray, fallback: float
+) -> tuple[float, float]:
+    """How far people's spread really differs from what their first hop and amplifiers
+    predict (a gamma shape, in pseudo-reposts) and how much more luck a repost count carries
+    than a Poisson count (a post's reposts come in cascades), from the spread of the tenant's
+    counts around their predictions: E[(count − mean)² / mean²] = `hop_noise` (the first hop's
+    own uncertainty) + 1/shape + dispersion / mean. Too few people to tell: `fallback` and
+    Poisson."""
+    fit = mean > 0
+    if fit.sum() < MIN_PRIOR_FIT:
+        return max(fallback, 1e-9), 1.0
+    m, h = mean[fit], hop_noise[fit]
+    y = ((total[fit] - m) / m) ** 2 - h
+    inverse_shape, dispersion = 1.0 / max(fallback, 1e-9), 1.0
+    x = np.column_stack([np.ones(m.size), 1.0 / m])
+    for _ in range(3):
+        # Weighted by the inverse of each term's spread, which shrinks with its expected size.
+        root = 1.0 / (h + inverse_shape + dispersion / m)
+        (inverse_shape, dispersion), _ = nnls(x * root[:, None], y * root)
+        inverse_shape = max(float(inverse_shape), 1e-4)
+        dispersion = max(float(dispersion), 1.0)
+    return 1.0 / inverse_shape, dispersion
 
 
 def spread_centrality(spread: ArrayLike, *, saturation: float = SPREAD_SATURATION) -> FloatArray:
@@ -449,18 +567,15 @@ class InfluenceGraph:
             self._raw = katz(self._adj)
             self._centrality = normalise(self._raw, baseline=1.0)
         else:
-            hop = estimate_first_hop(
-                n=n,
+            self._raw = estimate_spread(
+                self._adj,
                 followers=self._metric("followers", n),
+                posts=self._metric("posts", n),
                 sampled_posts=self._metric("sampled_posts", n),
                 likes=self._metric("likes", n),
                 reposts=self._metric("reposts", n),
                 replies=self._metric("replies", n),
-                circle=self._adj,
-                posts=self._metric("posts", n),
-            )
-            self._raw = expected_spread(
-                self._adj, first_hop=hop, exposure=self._metric("posts", n), hops=self.hops
+                hops=self.hops,
             )
             self._centrality = spread_centrality(self._raw)
         return self._centrality

@@ -263,6 +263,31 @@ def test_the_graph_recompute_reads_how_often_people_were_passed_on_per_post() ->
     assert rank_error(spread(with_posts=True)) < 0.9 * rank_error(spread(with_posts=False))
 
 
+def test_the_platforms_repost_counts_are_the_spread_not_a_first_hop_to_carry_further() -> None:
+    # Platforms count every repost of a post's cascade on the original post, so twenty posts
+    # of reposts say how far a person's messages go; the amplifiers seen in the graph must not
+    # multiply that again.
+    rng = np.random.default_rng(11)
+    n = 200
+    spread = rng.lognormal(0.5, 1.0, n)
+    graph = InfluenceGraph()
+    amplifiers = rng.integers(0, n, 5 * n)
+    graph.add_interactions([f"a{i}" for i in amplifiers], [f"a{i}" for i in range(n)] * 5)
+    for i in range(n):
+        graph.set_platform_metrics(
+            f"a{i}",
+            followers=100,
+            posts=40,
+            sampled_posts=20,
+            likes=round(2 * spread[i] * 20),
+            reposts=round(spread[i] * 20),
+        )
+    graph.recompute()
+    estimate = np.array([graph.spread()[graph.node(f"a{i}")] for i in range(n)])
+    assert 0.8 < np.median(estimate / spread) < 1.25
+    assert np.corrcoef(np.log(estimate), np.log(spread))[0, 1] > 0.95
+
+
 def test_people_without_reactions_are_judged_by_how_often_they_were_amplified() -> None:
     graph = InfluenceGraph()
     # a and b have platform numbers; c and d are only ever mentioned, c far more often.
