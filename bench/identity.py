@@ -19,7 +19,7 @@ import os
 import resource
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -287,7 +287,7 @@ def resonance_generated(customers: int, seed: int, pad_to: int) -> dict:
     from identity_data import generate, true_pairs
 
     from services.identity.matching import Resolver, blocking_keys, fit
-    from services.identity.matching.blocking import MAX_POSTINGS
+    from services.identity.matching.blocking import MAX_CANDIDATES, MAX_POSTINGS
 
     data = generate(customers, seed=seed)
     truth = true_pairs(data)
@@ -314,11 +314,15 @@ def resonance_generated(customers: int, seed: int, pad_to: int) -> dict:
     candidate_lists = []
     for contact in contacts:
         t0 = time.perf_counter()
-        seen: set[int] = set()
+        # As the service's lookup: usable keys only, then the MAX_CANDIDATES records sharing
+        # the most keys with the fragment (ties by record id).
+        shared: Counter[int] = Counter()
         for key in blocking_keys(contact):
             postings = index.get(key, ())
             if len(postings) <= MAX_POSTINGS:
-                seen.update(postings)
+                shared.update(postings)
+        ranked = sorted(shared.items(), key=lambda item: (-item[1], master[item[0]].record_id))
+        seen = {j for j, _ in ranked[:MAX_CANDIDATES]}
         candidates = [master[j] for j in seen]
         t1 = time.perf_counter()
         resolution = resolver.resolve(contact, candidates)

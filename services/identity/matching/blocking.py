@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from .standardise import StandardRecord
 
-__all__ = ["KEY_KINDS", "MAX_POSTINGS", "blocking_keys"]
+__all__ = ["KEY_KINDS", "MAX_CANDIDATES", "MAX_POSTINGS", "blocking_keys"]
 
 # Keys with more customers than this are skipped at lookup ("Thomas Müller" in a big master):
 # such a key cannot single anybody out, and the other keys of the fragment still apply. Keep a
 # per-tenant key count (or `LIMIT` the lookup per key) to apply it in SQL.
 MAX_POSTINGS = 250
+# At most this many candidates per lookup: those sharing the most usable keys with the fragment
+# (ties by record id). Measured on the generated 1M master: blocking recall 0.9984 -> 0.9980 of
+# pairs sharing more than a name, candidates p99 307 -> 200 (the online p99 follows them).
+MAX_CANDIDATES = 200
 
 # Prefix -> what the key is made of; each fragment produces the keys its fields allow. Each kind
 # earns its place on the generated German master or on FEBRL (date of birth + region, for

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity.matching.blocking import MAX_POSTINGS
+from services.identity.matching.blocking import MAX_CANDIDATES, MAX_POSTINGS
 from services.identity.resolution.models import (
     Decision,
     MatchRecord,
@@ -21,8 +21,9 @@ from services.identity.resolution.models import (
 )
 
 # One round trip: each key's postings, capped at MAX_POSTINGS + 1 by a LIMIT per key (an
-# index-only probe each); keys over the cap single nobody out and are dropped; then the records
-# (of this tenant: a posting key is a hash, so another tenant's record could share it).
+# index-only probe each); keys over the cap single nobody out and are dropped; the
+# MAX_CANDIDATES records sharing the most usable keys; then those records (of this tenant: a
+# posting key is a hash, so another tenant's record could share it).
 _CANDIDATES = sa.text(
     """
     WITH postings AS (
@@ -34,11 +35,14 @@ _CANDIDATES = sa.text(
             LIMIT :cap
         ) AS b
     ),
-    usable AS (SELECT key FROM postings GROUP BY key HAVING count(*) < :cap)
+    usable AS (SELECT key FROM postings GROUP BY key HAVING count(*) < :cap),
+    ranked AS (
+        SELECT p.record_id FROM postings p JOIN usable u USING (key)
+        GROUP BY p.record_id ORDER BY count(*) DESC, p.record_id LIMIT :top
+    )
     SELECT r.id, r.customer_id, r.record
     FROM identity.match_records AS r
-    WHERE r.id IN (SELECT p.record_id FROM postings p JOIN usable u USING (key))
-      AND r.tenant_id = :tenant_id
+    WHERE r.id IN (SELECT record_id FROM ranked) AND r.tenant_id = :tenant_id
     """
 )
 _DELETE_POSTINGS = sa.text(
@@ -64,7 +68,13 @@ async def candidates(
     if not keys:
         return []
     rows = await session.execute(
-        _CANDIDATES, {"keys": list(keys), "tenant_id": tenant_id, "cap": MAX_POSTINGS + 1}
+        _CANDIDATES,
+        {
+            "keys": list(keys),
+            "tenant_id": tenant_id,
+            "cap": MAX_POSTINGS + 1,
+            "top": MAX_CANDIDATES,
+        },
     )
     return [(r[0], r[1], r[2]) for r in rows]
 

@@ -1,0 +1,62 @@
+"""Candidate retrieval in PostgreSQL: usable keys only, the records sharing the most keys first."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from services.identity.app import SERVICE
+from services.identity.resolution import repository
+from shared import Database
+
+
+@pytest.fixture
+async def db(fresh_database_url):
+    database = Database(fresh_database_url, schema="identity", pool_size=2)
+    await database.migrate(SERVICE.migrations)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def _store(db: Database, tenant: uuid.UUID, keys: list[str]) -> uuid.UUID:
+    record = uuid.uuid4()
+    async with db.session() as session:
+        await session.execute(
+            sa.text(
+                """INSERT INTO identity.customers (id, tenant_id, emails, phones, handles,
+                   is_prospect, created_at, updated_at)
+                   VALUES (:id, :t, '[]', '[]', '{}', false, now(), now())"""
+            ),
+            {"id": record, "t": tenant},
+        )
+        await repository.put_record(
+            session, tenant_id=tenant, record_id=record, customer_id=record, record={}, keys=keys
+        )
+        await session.commit()
+    return record
+
+
+async def test_the_records_sharing_the_most_keys_are_the_candidates(db, monkeypatch) -> None:
+    tenant = uuid.uuid4()
+    three = await _store(db, tenant, ["a:1", "b:1", "c:1"])
+    two = await _store(db, tenant, ["a:1", "b:1", "x:9"])
+    one = await _store(db, tenant, ["a:1", "y:9"])
+    elsewhere = await _store(db, uuid.uuid4(), ["a:1", "b:1", "c:1"])
+    fragment = ["a:1", "b:1", "c:1"]
+
+    async with db.session() as session:
+        every = await repository.candidates(session, tenant_id=tenant, keys=fragment)
+        assert {r[0] for r in every} == {three, two, one}  # never another tenant's
+        monkeypatch.setattr(repository, "MAX_CANDIDATES", 2)
+        best = await repository.candidates(session, tenant_id=tenant, keys=fragment)
+        assert {r[0] for r in best} == {three, two}
+        # "a:1" is held by three records here: over a cap of two it singles nobody out.
+        monkeypatch.setattr(repository, "MAX_POSTINGS", 2)
+        monkeypatch.setattr(repository, "MAX_CANDIDATES", 10)
+        usable = await repository.candidates(session, tenant_id=tenant, keys=fragment)
+        assert {r[0] for r in usable} == {three, two}
+    assert elsewhere not in {r[0] for r in every}
