@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -15,7 +16,7 @@ from gateway.auth import Principal, PrincipalDep, authenticate, meta_webhook_pri
 from gateway.proxy import idempotency
 from gateway.proxy.client import UpstreamResponse, Upstreams
 from gateway.proxy.routes import READ, resolve
-from shared import PROBLEM_RESPONSES, ServiceRuntime
+from shared import PROBLEM_RESPONSES, ServiceRuntime, ServiceUnavailable
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 
@@ -77,6 +78,55 @@ async def customer_360(
         if timer.get("state") in ("running", "warning", "breached")
     ]
     return Response(orjson.dumps(view), media_type="application/json")
+
+
+# Pages of the person's interactions fetched for an export (each up to the service's maximum).
+EXPORT_PAGE = 500
+
+
+@router.get(
+    "/v1/customers/{customer_id}/export",
+    tags=["customers"],
+    summary="GDPR access: everything held about the person, from every service",
+)
+async def customer_export(
+    customer_id: uuid.UUID, request: Request, principal: PrincipalDep
+) -> Response:
+    """Identity's export (master data, identities, social profiles, standardised form, merges,
+    reviews, decisions) with every interaction attributed to the person (text, extracted
+    features, score, routing and SLA state) and the Social Customer Score with its history.
+    All or nothing: if a service cannot answer, 503 rather than an incomplete export."""
+    principal.require(*READ)
+    runtime: ServiceRuntime = request.app.state.runtime
+    upstreams: Upstreams = runtime.state["upstreams"]
+    headers = upstream_headers(request, principal, runtime)
+    path = f"/v1/customers/{customer_id}"
+    held, score = await asyncio.gather(
+        upstreams.request("identity", "GET", f"{path}/export", headers=headers),
+        upstreams.request("scoring", "GET", f"{path}/score", headers=headers),
+    )
+    if held.status != 200:
+        return _to_response(held)
+    if score.status not in (200, 404):
+        raise ServiceUnavailable("The scoring service could not answer; try again shortly.")
+    export: dict[str, Any] = orjson.loads(held.body)
+    export["score"] = orjson.loads(score.body) if score.status == 200 else None
+    interactions: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params = {"customer_id": str(customer_id), "limit": EXPORT_PAGE}
+        query = urlencode({**params, "cursor": cursor} if cursor else params)
+        page = await upstreams.request(
+            "ingest", "GET", "/v1/interactions", query=query, headers=headers
+        )
+        if page.status != 200:
+            raise ServiceUnavailable("The ingest service could not answer; try again shortly.")
+        body = orjson.loads(page.body)
+        interactions.extend(body["items"])
+        if not (cursor := body.get("next_cursor")):
+            break
+    export["interactions"] = interactions
+    return Response(orjson.dumps(export), media_type="application/json")
 
 
 @router.api_route(

@@ -250,10 +250,30 @@ async def test_erasure_removes_everything_and_export_shows_everything(platform, 
             "/v1/interactions", json=tweet("Hallo", name="Katharina Schneider")
         )
         await identified(client, sent.json()["id"], eventually)
+        mail = await client.post(
+            "/v1/interactions",
+            json={
+                "channel": "email",
+                "external_id": "<gdpr-1@example.de>",
+                "author": {"email": "k.schneider@example.de"},
+                "text": "Bitte senden Sie mir meine Daten.",
+            },
+        )
+        attributed = await identified(client, mail.json()["id"], eventually)
+        assert attributed["customer_id"] == kathi["id"]
+
+        async def scored() -> bool:
+            return (await client.get(f"/v1/customers/{kathi['id']}/score")).status_code == 200
+
+        await eventually(scored)
         export = (await client.get(f"/v1/customers/{kathi['id']}/export")).json()
         assert export["customer_number"] == "K-100"
         assert export["standardised"][0]["blocking_keys"]
         assert export["reviews"] and export["decisions"]
+        # What the other services hold about her comes with it.
+        assert [i["id"] for i in export["interactions"]] == [mail.json()["id"]]
+        assert export["interactions"][0]["text"] == "Bitte senden Sie mir meine Daten."
+        assert export["score"]["customer_id"] == kathi["id"] and export["score"]["history"]
         assert (await client.delete(f"/v1/customers/{kathi['id']}")).status_code == 204
         assert (await client.get(f"/v1/customers/{kathi['id']}")).status_code == 404
         assert (await client.get("/v1/identity/reviews")).json()["items"] == []
