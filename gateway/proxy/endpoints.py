@@ -94,23 +94,28 @@ async def customer_export(
 ) -> Response:
     """Identity's export (master data, identities, social profiles, standardised form, merges,
     reviews, decisions) with every interaction attributed to the person (text, extracted
-    features, score, routing and SLA state) and the Social Customer Score with its history.
+    features, score, routing and SLA state), the Social Customer Score with its history, and
+    scoring's graph accounts, conversations and news mentions of the person.
     All or nothing: if a service cannot answer, 503 rather than an incomplete export."""
     principal.require(*READ)
     runtime: ServiceRuntime = request.app.state.runtime
     upstreams: Upstreams = runtime.state["upstreams"]
     headers = upstream_headers(request, principal, runtime)
     path = f"/v1/customers/{customer_id}"
-    held, score = await asyncio.gather(
+    held, score, scoring = await asyncio.gather(
         upstreams.request("identity", "GET", f"{path}/export", headers=headers),
         upstreams.request("scoring", "GET", f"{path}/score", headers=headers),
+        upstreams.request(
+            "scoring", "GET", f"/internal/customers/{customer_id}/export", headers=headers
+        ),
     )
     if held.status != 200:
         return _to_response(held)
-    if score.status not in (200, 404):
+    if score.status not in (200, 404) or scoring.status != 200:
         raise ServiceUnavailable("The scoring service could not answer; try again shortly.")
     export: dict[str, Any] = orjson.loads(held.body)
     export["score"] = orjson.loads(score.body) if score.status == 200 else None
+    export["scoring"] = orjson.loads(scoring.body)
     interactions: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.scoring.db import messaging, metadata
+from services.scoring.exports.endpoints import router as exports_router
 from services.scoring.graph.consumers import CONSUMERS as GRAPH_CONSUMERS
 from services.scoring.incidents.consumers import CONSUMERS as INCIDENT_CONSUMERS
 from services.scoring.incidents.endpoints import router as incidents_router
@@ -26,7 +27,7 @@ SERVICE = ServiceDefinition(
     metadata=metadata,
     tables=messaging,
     migrations=Path(__file__).parent / "migrations",
-    routers=[scores_router, incidents_router, recompute_router],
+    routers=[scores_router, incidents_router, recompute_router, exports_router],
     consumers=[*SCORE_CONSUMERS, *GRAPH_CONSUMERS, *INCIDENT_CONSUMERS, *MENTION_CONSUMERS],
     workers=[recompute_worker],
 )

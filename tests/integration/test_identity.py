@@ -266,13 +266,34 @@ async def test_erasure_removes_everything_and_export_shows_everything(platform, 
             return (await client.get(f"/v1/customers/{kathi['id']}/score")).status_code == 200
 
         await eventually(scored)
-        export = (await client.get(f"/v1/customers/{kathi['id']}/export")).json()
+        changed = await client.patch(
+            f"/v1/customers/{kathi['id']}", json={"handles": {"twitter": "kathi_s"}}
+        )
+        assert changed.status_code == 200, changed.text
+        own = await client.post("/v1/interactions", json=tweet("Danke!", handle="@kathi_s"))
+        assert (await identified(client, own.json()["id"], eventually))["customer_id"] == kathi[
+            "id"
+        ]
+
+        async def exported() -> dict[str, Any] | None:
+            response = await client.get(f"/v1/customers/{kathi['id']}/export")
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            # Scoring attaches her account to its graph once the tweet is identified.
+            return body if body["scoring"]["graph_accounts"] else None
+
+        export = await eventually(exported)
         assert export["customer_number"] == "K-100"
         assert export["standardised"][0]["blocking_keys"]
         assert export["reviews"] and export["decisions"]
         # What the other services hold about her comes with it.
-        assert [i["id"] for i in export["interactions"]] == [mail.json()["id"]]
-        assert export["interactions"][0]["text"] == "Bitte senden Sie mir meine Daten."
+        assert {i["id"]: i["text"] for i in export["interactions"]} == {
+            mail.json()["id"]: "Bitte senden Sie mir meine Daten.",
+            own.json()["id"]: "Danke!",
+        }
+        accounts = export["scoring"]["graph_accounts"]
+        assert [(a["network"], a["handle"]) for a in accounts] == [("twitter", "kathi_s")]
+        assert export["scoring"]["news_mentions"] == []
         assert export["score"]["customer_id"] == kathi["id"] and export["score"]["history"]
         assert (await client.delete(f"/v1/customers/{kathi['id']}")).status_code == 204
         assert (await client.get(f"/v1/customers/{kathi['id']}")).status_code == 404
