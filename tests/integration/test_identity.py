@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
+from integration.test_scoring import sql
 
 KATHARINA = {
     "customer_number": "K-100",
@@ -242,7 +243,9 @@ async def test_concurrent_merges_of_the_same_customers_leave_one_merge(platform)
         assert sum(v["merged_into"] is not None for v in views) == 1
 
 
-async def test_erasure_removes_everything_and_export_shows_everything(platform, eventually) -> None:
+async def test_erasure_removes_everything_and_export_shows_everything(
+    platform, eventually, database_url
+) -> None:
     _, key = await platform.new_tenant("gdpr")
     async with platform.client(key) as client:
         kathi = await customer(client)
@@ -296,6 +299,17 @@ async def test_erasure_removes_everything_and_export_shows_everything(platform, 
         assert export["scoring"]["news_mentions"] == []
         assert export["score"]["customer_id"] == kathi["id"] and export["score"]["history"]
         assert (await client.delete(f"/v1/customers/{kathi['id']}")).status_code == 204
+
+        async def routing_forgot() -> bool:
+            rows = await sql(
+                database_url,
+                "SELECT customer_id, facts->'author' AS author FROM routing.queue_items "
+                "WHERE interaction_id = $1",
+                uuid.UUID(mail.json()["id"]),
+            )
+            return bool(rows) and rows[0]["customer_id"] is None and rows[0]["author"] == "{}"
+
+        await eventually(routing_forgot)
         assert (await client.get(f"/v1/customers/{kathi['id']}")).status_code == 404
         assert (await client.get("/v1/identity/reviews")).json()["items"] == []
         resolved = await client.post(

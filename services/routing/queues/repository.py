@@ -126,3 +126,23 @@ async def waiting_items(
         )
     stmt = stmt.order_by(QueueItem.priority.desc(), QueueItem.interaction_id).limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+async def erase_customer(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> int:
+    """GDPR erasure: the person's items keep their place and priority, not who wrote them."""
+    result = await session.execute(
+        sa.update(QueueItem)
+        .where(QueueItem.tenant_id == tenant_id, QueueItem.customer_id == customer_id)
+        .values(
+            customer_id=None,
+            facts=sa.func.jsonb_set(
+                sa.func.coalesce(QueueItem.facts, sa.text("'{}'::jsonb")),
+                sa.text("'{author}'"),
+                sa.text("'{}'::jsonb"),
+            ),
+            updated_at=datetime.now(UTC),
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from services.routing.queues.priority import decide
 from services.routing.queues.schemas import QueueCreate
 from shared import Conflict, NotFound, emit
 from shared.contracts import (
+    CustomerErasedV1,
     Envelope,
     InteractionResolvedV1,
     InteractionRespondedV1,
@@ -94,6 +95,12 @@ async def track_deadline(session: AsyncSession, event: Envelope[Any]) -> None:
             interaction_id=p.interaction_id,
             values={"due_at": p.due_at},
         )
+
+
+async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
+    """`customer.erased.v1`: the author's claims and the customer link leave routing's items."""
+    p: CustomerErasedV1 = event.payload
+    await repository.erase_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
 
 
 async def track_progress(session: AsyncSession, event: Envelope[Any]) -> None:
