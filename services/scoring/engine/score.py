@@ -42,6 +42,10 @@ _OBSERVED_SHARE = 0.5
 # Typical reactions per repost on the platforms, to read reactions as people passing a post on.
 _LIKES_PER_REPOST = 10.0
 _REPLIES_PER_REPOST = 1.0
+# With neither a place in the graph nor any reactions seen (an author's first post, say), the
+# audience is the only evidence of spread: about one follower in a thousand passing a post on is
+# a typical platform ratio. Without it, 48k followers would count as reaching nobody.
+_REPOSTS_PER_FOLLOWER = 0.001
 # A role alone never maxes out authority: being quoted in the news still adds.
 _ROLE_SHARE = 0.8
 _MEDIA_ROLE = 0.5
@@ -315,7 +319,10 @@ def compute_scores_batch(
         + config.reply_weight * _REPLIES_PER_REPOST
     )
     direct = spread_centrality(amplification / max(per_repost, 1e-9))
-    outside = np.maximum(direct, observed)
+    from_audience = np.where(
+        amplification > 0.0, 0.0, spread_centrality(audience * _REPOSTS_PER_FOLLOWER)
+    )
+    outside = np.maximum(np.maximum(direct, observed), from_audience)
     # Graph centrality is computed from the observed interactions and the platform's numbers,
     # so it replaces both rather than adding to them; they stand in for people outside it.
     centrality_c = 100.0 * np.where(

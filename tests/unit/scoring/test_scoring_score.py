@@ -239,7 +239,8 @@ def test_outside_the_graph_the_reactions_stand_in_for_the_spread() -> None:
     ignored = CustomerSignals(profiles={"twitter": shared})
     silent = CustomerSignals(profiles={"twitter": {"followers": 2_000}})
     spread = [_component(s, "centrality") for s in (passed_on, ignored, silent)]
-    assert spread[0] > spread[1] > spread[2] == 0.0
+    # With no reactions at all, the audience stands in (about one follower in a thousand).
+    assert spread[0] > spread[1] > spread[2] > 0.0
     # In the graph, its estimate (which already weighed the reactions) is used as it is.
     known = [
         _component(s.model_copy(update={"centrality": 0.3}), "centrality")
@@ -265,3 +266,18 @@ def test_the_influence_part_follows_the_spread_estimate_more_than_the_audience()
         compute_score(travels, CONFIG).influence_score
         > compute_score(stalls, CONFIG).influence_score
     )
+
+
+def test_an_author_seen_for_the_first_time_is_as_influential_as_the_audience_says() -> None:
+    """No place in the graph, no reactions yet: the audience is the evidence, not a zero."""
+    big = compute_score(CustomerSignals(profiles={"twitter": {"followers": 48_000}}), CONFIG)
+    small = compute_score(CustomerSignals(profiles={"twitter": {"followers": 50}}), CONFIG)
+    centrality = {c.name: c for c in big.components}["centrality"]
+    assert centrality.value > 40.0 and "people reached per message" in centrality.reason
+    assert big.influence_score > 40.0 > small.influence_score
+    # Reactions seen on the posts are better evidence than the audience, and take over.
+    quiet = compute_score(
+        CustomerSignals(profiles={"twitter": {"followers": 48_000, "likes_per_post": 0.5}}),
+        CONFIG,
+    )
+    assert quiet.influence_score < big.influence_score
