@@ -46,24 +46,17 @@ class FileError(ValueError):
 
 @dataclass(slots=True)
 class Row:
-    """A valid row, ready to be written: the customer columns after id, tenant and number (in
+    """A valid row, ready to be staged: the customer columns after id, tenant and number (in
     `COLUMNS` order, JSON columns already encoded), identities, the standardised record as JSON
-    and its blocking keys. Plain values only: rows cross a process boundary (pickled)."""
+    and its blocking keys."""
 
     number: int
-    id: str  # a new customer's id (a string: cheaper to pickle, asyncpg takes it for uuid)
+    id: str  # a new customer's id (time-ordered; a string, as COPY takes it)
     customer_number: str | None
     columns: tuple[Any, ...]
     identities: list[tuple[str, str]]
     record: str
     keys: list[str]
-
-    def __reduce__(self) -> tuple[type[Row], tuple[Any, ...]]:
-        # A plain tuple pickles several times faster than the dataclass's generated state.
-        return Row, (
-            self.number, self.id, self.customer_number, self.columns, self.identities,
-            self.record, self.keys,
-        )  # fmt: skip
 
 
 # What `Row.columns` holds, in order (the staging table's columns after id/tenant/number).

@@ -1,8 +1,11 @@
 """Bulk import of master data: spool the streamed body, then COPY batches into PostgreSQL.
 
-Each batch is one transaction: rows are COPYed into a staging table, then upserted into
-`customers` by customer number (`INSERT … ON CONFLICT`), their identities, standardised records
-and blocking keys written; a row is either written whole or rejected with its errors. Rows are
+Validation workers turn each batch into COPY-ready CSV (customers with their standardised
+record and blocking keys, and their identifiers). Each batch is one transaction: the CSV is
+COPYed into staging tables, rows whose identifiers belong to somebody else are dropped, the rest
+upserted into `customers` by customer number (`INSERT … ON CONFLICT`), and identifiers,
+standardised records and blocking postings derived from the staging tables in SQL; a row is
+either written whole or rejected with its errors. Rows are
 upserted by `customer_number`, so re-posting a file after a failure is safe (rows without a
 customer number are inserted again: give numbers when you may re-run). A number seen twice in
 one file is a duplicate (the later row is rejected); with `on_existing=reject` a number already
