@@ -352,6 +352,31 @@ async def test_resolve_answers_a_batch_with_decisions_and_explanations(platform)
         assert bad.status_code == 422
 
 
+async def test_a_gmail_address_written_another_way_is_the_same_verified_identifier(
+    platform,
+) -> None:
+    _, key = await platform.new_tenant("mailbox")
+    async with platform.client(key) as client:
+        max_ = await customer(
+            client, customer_number="M-1", given_name="Max", family_name="Mustermann",
+            emails=["Max.Mustermann@gmail.com"], phones=[],
+        )  # fmt: skip
+        assert max_["emails"] == ["max.mustermann@gmail.com"]  # kept as written (lower-case)
+        response = await client.post(
+            "/v1/identity/resolve",
+            json={"records": [{"email": "maxmustermann+shop@GoogleMail.com"}]},
+        )
+        (result,) = response.json()["results"]
+        assert (result["customer_id"], result["decision"]) == (max_["id"], "match")
+        assert result["explanation"][0]["comparison"] == "exact (verified)"
+        # Another customer cannot take the same mailbox under another spelling.
+        taken = await client.post(
+            "/v1/customers",
+            json={**KATHARINA, "customer_number": "M-2", "emails": ["m.a.x.mustermann@gmail.com"]},
+        )
+        assert taken.status_code == 409, taken.text
+
+
 async def test_thresholds_and_model_are_per_tenant_and_retraining_is_a_job(
     platform, eventually
 ) -> None:

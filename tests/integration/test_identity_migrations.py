@@ -1,4 +1,4 @@
-"""Upgrading a master written before blocking postings: it is still found, exactly as before."""
+"""Upgrading a master written before blocking postings and mailbox keys: still found as before."""
 
 from __future__ import annotations
 
@@ -68,6 +68,16 @@ async def test_a_master_from_before_postings_is_found_after_the_upgrade(
                 ),
                 {"id": customer, "t": tenant, "r": orjson.dumps(record).decode(), "k": old_keys},
             )
+            # Email identifiers as they were keyed before: only lower-cased.
+            await conn.execute(
+                sa.text(
+                    """INSERT INTO identity.identities (tenant_id, kind, value, customer_id,
+                       verified, created_at)
+                       VALUES (:t, 'email', 'k.schneider@gmail.com', :id, true, now()),
+                              (:t, 'email', 'kschneider+shop@googlemail.com', :id, false, now())"""
+                ),
+                {"id": customer, "t": tenant},
+            )
             await conn.execute(
                 sa.text(
                     """INSERT INTO identity.blocking_keys (tenant_id, key, record_id)
@@ -91,6 +101,11 @@ async def test_a_master_from_before_postings_is_found_after_the_upgrade(
                     {"id": customer},
                 )
             ).scalar_one()
+            emails = (
+                await session.execute(
+                    sa.text("SELECT value, verified FROM identity.identities WHERE kind = 'email'")
+                )
+            ).all()
             postings = (
                 await session.execute(sa.text("SELECT count(*) FROM identity.blocking_postings"))
             ).scalar_one()
@@ -99,5 +114,7 @@ async def test_a_master_from_before_postings_is_found_after_the_upgrade(
         # The retired kinds are gone from the record and from the postings.
         assert kept == records.keys_of(_kathi(str(customer)))
         assert postings == len(kept)
+        # One mailbox, one identifier: the verified one stays, in the mailbox form.
+        assert [tuple(e) for e in emails] == [("kschneider@gmail.com", True)]
     finally:
         await db.dispose()

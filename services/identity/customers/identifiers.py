@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.identity.matching.standardise import email_key as _mailbox
 from services.identity.matching.standardise import standardise_phone
 
 CHANNEL_NETWORK = {
@@ -15,9 +16,17 @@ CHANNEL_NETWORK = {
 
 
 def email(value: str | None) -> str | None:
+    """The address as it is kept and shown: trimmed, lower-case."""
     if not value or "@" not in value:
         return None
     return value.strip().lower()
+
+
+def email_key(value: str | None) -> str | None:
+    """The address as an identifier: the mailbox it reaches (Gmail dots, "+tag"s and
+    googlemail.com do not make another person), the same rules the matching engine applies."""
+    shown = email(value)
+    return (_mailbox(shown) or shown) if shown else None
 
 
 def phone(value: str | None, region: str = "DE") -> str | None:

@@ -55,7 +55,7 @@ def identity_keys(
     """(kind, canonical value) pairs for every usable identifier."""
     keys: list[tuple[str, str]] = []
     for raw in emails:
-        if value := identifiers.email(raw):
+        if value := identifiers.email_key(raw):
             keys.append(("email", value))
     for raw in phones:
         if value := identifiers.phone(raw):

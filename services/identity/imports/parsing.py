@@ -280,7 +280,9 @@ def validate(number: int, raw: dict[str, Any], today: date) -> Row | Rejected:
         return Rejected(number, errors)
     emails = list(dict.fromkeys(emails))
     phones = list(dict.fromkeys(phones))
-    keys: list[tuple[str, str]] = [("email", e) for e in emails]
+    keys: list[tuple[str, str]] = [
+        ("email", k) for k in dict.fromkeys(identifiers.email_key(e) for e in emails) if k
+    ]
     keys += [("phone", p) for p in phones]
     keys += [("handle", v) for n, h in handles.items() if (v := identifiers.handle(n, h))]
     if number_value:

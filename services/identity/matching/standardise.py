@@ -18,6 +18,7 @@ __all__ = [
     "NICKNAMES",
     "StandardRecord",
     "canonical_given_name",
+    "email_key",
     "fold",
     "name_key",
     "parse_birth_date",
@@ -275,7 +276,14 @@ _PLUS_TAGS = frozenset({"gmail.com", "outlook.com", "outlook.de", "hotmail.com",
 
 def standardise_email(email: str) -> str | None:
     """Lower-case; provider-specific rules only where documented (Gmail dots/plus, googlemail)."""
-    text = fold(email).strip("<>").removeprefix("mailto:")
+    return email_key(fold(email))
+
+
+def email_key(email: str) -> str | None:
+    """The mailbox an address reaches: lower-case, and the providers' documented rules (Gmail
+    ignores dots, googlemail.com is gmail.com, Gmail and Outlook drop "+tag"). The same mailbox
+    is the same identifier, at import and at match time."""
+    text = email.strip().lower().strip("<>").removeprefix("mailto:")
     local, at, domain = text.rpartition("@")
     if not at or not local or "." not in domain:
         return None
