@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring import merge_paths
 from services.scoring.graph.models import GraphEdge, GraphNode, GraphPost
 
 _nodes = cast(sa.Table, GraphNode.__table__)
@@ -427,13 +428,8 @@ async def move_customer(
 ) -> None:
     """After a merge the survivor owns the merged customer's handles in the graph; the path
     remembers whence they came."""
-    await session.execute(
-        sa.update(GraphNode)
-        .where(GraphNode.tenant_id == tenant_id, GraphNode.customer_id == from_customer)
-        .values(
-            customer_id=to_customer,
-            merged_path=sa.func.array_append(GraphNode.merged_path, from_customer),
-        )
+    await merge_paths.follow_merge(
+        session, _nodes, tenant_id=tenant_id, survivor_id=to_customer, merged_id=from_customer
     )
 
 
@@ -447,25 +443,13 @@ async def restore_customer(
 ) -> list[tuple[str, str]]:
     """After an unmerge the restored customer (and whoever was merged into it before) owns
     again the handles it brought into the merge; returns them as (network, handle)."""
-    result = await session.execute(
-        sa.text(
-            """
-            UPDATE scoring.graph_nodes
-            SET customer_id = :restored,
-                merged_path = merged_path[1:array_position(merged_path, :restored) - 1],
-                updated_at = :now
-            WHERE tenant_id = :tenant_id AND customer_id = :survivor
-              AND :restored = ANY(merged_path)
-            RETURNING network, handle
-            """
-        ).bindparams(
-            sa.bindparam("restored", type_=sa.Uuid()), sa.bindparam("survivor", type_=sa.Uuid())
-        ),
-        {
-            "tenant_id": tenant_id,
-            "survivor": survivor_id,
-            "restored": restored_id,
-            "now": now,
-        },
+    rows = await merge_paths.follow_unmerge(
+        session,
+        _nodes,
+        tenant_id=tenant_id,
+        survivor_id=survivor_id,
+        restored_id=restored_id,
+        values={"updated_at": now},
+        returning=("network", "handle"),
     )
-    return sorted((r.network, r.handle) for r in result)
+    return sorted((r.network, r.handle) for r in rows)

@@ -6,13 +6,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring import merge_paths
 from services.scoring.mentions.models import NewsMention
+
+_mentions = cast(sa.Table, NewsMention.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +86,8 @@ async def follow_merge(
     session: AsyncSession, *, tenant_id: uuid.UUID, survivor_id: uuid.UUID, merged_id: uuid.UUID
 ) -> None:
     """The merged customer's mentions count for the survivor; the path remembers whence."""
-    await session.execute(
-        sa.update(NewsMention)
-        .where(NewsMention.tenant_id == tenant_id, NewsMention.customer_id == merged_id)
-        .values(
-            customer_id=survivor_id,
-            merged_path=sa.func.array_append(NewsMention.merged_path, merged_id),
-        )
+    await merge_paths.follow_merge(
+        session, _mentions, tenant_id=tenant_id, survivor_id=survivor_id, merged_id=merged_id
     )
 
 
@@ -101,19 +99,8 @@ async def follow_unmerge(
     restored_id: uuid.UUID,
 ) -> None:
     """What the restored customer (and whoever was merged into it before) brought comes back."""
-    await session.execute(
-        sa.text(
-            """
-            UPDATE scoring.news_mentions
-            SET customer_id = :restored,
-                merged_path = merged_path[1:array_position(merged_path, :restored) - 1]
-            WHERE tenant_id = :tenant_id AND customer_id = :survivor
-              AND :restored = ANY(merged_path)
-            """
-        ).bindparams(
-            sa.bindparam("restored", type_=sa.Uuid()), sa.bindparam("survivor", type_=sa.Uuid())
-        ),
-        {"tenant_id": tenant_id, "survivor": survivor_id, "restored": restored_id},
+    await merge_paths.follow_unmerge(
+        session, _mentions, tenant_id=tenant_id, survivor_id=survivor_id, restored_id=restored_id
     )
 
 
