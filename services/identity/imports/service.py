@@ -246,7 +246,7 @@ def validate_batch(items: list[RawRow], today: date) -> tuple[list[Row], list[Re
     seen: set[tuple[str, str]] = set()
     for number, raw in items:
         if isinstance(raw, str):
-            bad.append(Rejected(number, [{"row": number, "field": None, "message": raw}]))
+            bad.append(_rejection(number, None, raw))
             continue
         result = validate(number, raw, today)
         if isinstance(result, Row):
@@ -323,12 +323,10 @@ def _personal(key: tuple[str, str]) -> bool:
 
 
 def _duplicate(number: int, field: str) -> Rejected:
-    return Rejected(
-        number, [{"row": number, "field": field, "message": f"{field} appears earlier in the file"}]
-    )
+    return _rejection(number, field, f"{field} appears earlier in the file")
 
 
-def _rejection(number: int, field: str, message: str) -> Rejected:
+def _rejection(number: int, field: str | None, message: str) -> Rejected:
     return Rejected(number, [{"row": number, "field": field, "message": message}])
 
 
