@@ -79,9 +79,6 @@ class FollowGraph:
     dst: np.ndarray
     activity: np.ndarray
 
-    def csr(self, weights: np.ndarray) -> sp.csr_matrix:
-        return sp.csr_matrix((weights, (self.src, self.dst)), shape=(self.n, self.n))
-
 
 def preferential_attachment(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """Each new account follows m earlier ones, ∝ (followers + 1); 10% follow back."""

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from .comparisons import COMPARISONS
 from .model import (
     DEFAULT_THRESHOLDS,
-    CandidateScore,
     FieldEvidence,
     MatchModel,
     Thresholds,
@@ -50,13 +49,6 @@ class Resolver:
     def __init__(self, model: MatchModel, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
         self.model = model
         self.thresholds = thresholds
-
-    def score_all(
-        self, incoming: StandardRecord, candidates: Sequence[StandardRecord]
-    ) -> list[CandidateScore]:
-        """Every candidate with its probability and explanation, best first (review screens)."""
-        scores = [self.model.score(incoming, c) for c in candidates]
-        return sorted(scores, key=lambda s: s.match_weight, reverse=True)
 
     def resolve(self, incoming: StandardRecord, candidates: Sequence[StandardRecord]) -> Resolution:
         """Best customer, probability, decision and explanation; the online hot path."""
