@@ -18,6 +18,7 @@ __all__ = [
     "CustomerScoreChangedV1",
     "CustomerSnapshot",
     "CustomerUnmergedV1",
+    "CustomerUnmergedV2",
     "ExtractedFeature",
     "IncidentDetectedV1",
     "InteractionFacts",
@@ -280,6 +281,20 @@ class CustomerUnmergedV1(EventPayload):
     survivor_id: uuid.UUID
     restored_id: uuid.UUID
     interaction_ids: list[uuid.UUID] = Field(default_factory=list)
+
+
+class CustomerUnmergedV2(CustomerUnmergedV1):
+    """A merge was undone, with both customers' master data as the unmerge left it.
+
+    v1 plus `survivor` and `restored`, so that a consumer keeping state derived from master
+    data (scoring) brings both customers up to date at once instead of at their next
+    interaction. Identity publishes it beside v1 while v1's consumers move over.
+    """
+
+    event_type: ClassVar[str] = "customer.unmerged.v2"
+
+    survivor: CustomerSnapshot | None = None
+    restored: CustomerSnapshot | None = None
 
 
 class CustomerErasedV1(EventPayload):

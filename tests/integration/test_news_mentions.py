@@ -221,6 +221,8 @@ async def test_mentions_follow_merges_and_unmerges_and_are_erased(
         unmerged = await client.post(f"/v1/customers/{survivor}/unmerge", json={})
         assert unmerged.status_code == 200, unmerged.text
         await eventually(lambda: reason_of(survivor, "no authority signals"))
+        # The restored customer is scored again at once, with its mention, not at its next one.
+        await eventually(lambda: reason_of(named, "1 news/blog mention (Heise online)"))
         [row] = await mention_rows(database_url, tenant_id)
         assert (str(row["customer_id"]), row["merged_path"]) == (named, [])
 

@@ -20,10 +20,16 @@ from services.scoring.engine import IncidentConfig, ScoringConfig
 from services.scoring.incidents.service import observe
 from services.scoring.locks import try_xact_lock
 from services.scoring.recompute.service import recompute_due, recompute_tenant
-from services.scoring.scores.service import put_config
+from services.scoring.scores.service import follow_unmerge, put_config
 from services.scoring.settings import ScoringSettings
 from shared import Database, make_similarity_key
-from shared.contracts import Envelope, InteractionFacts, InteractionReceivedV1
+from shared.contracts import (
+    CustomerSnapshot,
+    CustomerUnmergedV2,
+    Envelope,
+    InteractionFacts,
+    InteractionReceivedV1,
+)
 
 PROBLEM = "application/problem+json"
 OUTAGE = (
@@ -483,6 +489,106 @@ async def test_an_unmerge_gives_the_restored_customer_its_graph_handles_back_at_
         # Without a post from Ben: his handle is his again, and Ada no longer counts it.
         await eventually(owned_by({"ada_x": (ada, []), "ben_x": (ben, [])}))
         await eventually(lambda: ada_seen(1))
+
+
+async def test_an_unmerge_scores_both_customers_from_their_own_master_data_at_once(
+    platform, eventually, database_url
+) -> None:
+    tenant_id, key = await platform.new_tenant("unmerge scores")
+    async with platform.client(key) as client:
+        ada = await customer(
+            client, given_name="Ada", family_name="Alt", handles={"twitter": "ada_u"}, value=9_000
+        )
+        ben = await customer(
+            client,
+            given_name="Ben",
+            family_name="Neu",
+            handles={"twitter": "ben_u"},
+            tier="basic",
+            value=50,
+        )
+        # Ben's LinkedIn audience is master data; his X audience only the platform showed.
+        profile = await client.put(
+            f"/v1/customers/{ben}/social-profiles/linkedin", json={"followers": 5_000}
+        )
+        assert profile.status_code == 200, profile.text
+        ben_post = tweet("Hallo @ada_u", "@ben_u", author={"followers": 48_000})
+        await scored(client, await post(client, ben_post), eventually)
+
+        async def score_of(customer_id: str) -> dict[str, Any] | None:
+            response = await client.get(f"/v1/customers/{customer_id}/score")
+            return response.json() if response.status_code == 200 else None
+
+        before = await eventually(lambda: score_of(ben))
+        merged = await client.post(f"/v1/customers/{ada}/merge", json={"other_id": ben})
+        assert merged.status_code == 200, merged.text
+
+        async def ben_dropped() -> bool:
+            return await score_of(ben) is None
+
+        await eventually(ben_dropped)
+        # Ada's next post is scored with Ben's LinkedIn profile as hers.
+        ada_post = tweet("Noch da?", "@ada_u", author={"followers": 120})
+        await scored(client, await post(client, ada_post), eventually)
+
+        def reach_of(customer_id: str, expected: str) -> Any:
+            async def check() -> dict[str, Any] | None:
+                score = await score_of(customer_id)
+                return score if score and component(score, "reach")["reason"] == expected else None
+
+            return check
+
+        await eventually(
+            reach_of(
+                ada, "5k followers on LinkedIn; also 120 on X (overlapping audiences counted once)"
+            )
+        )
+
+        unmerged = await client.post(f"/v1/customers/{ada}/unmerge", json={})
+        assert unmerged.status_code == 200, unmerged.text
+        # Without a post from either: Ben is scored again as before the merge, Ada without him.
+        before_reach = component(before, "reach")["reason"]
+        assert "48k followers on X" in before_reach and "5k on LinkedIn" in before_reach
+        after = await eventually(reach_of(ben, before_reach))
+        assert component(after, "value") == component(before, "value")
+        assert after["social_customer_score"] == before["social_customer_score"]
+        await eventually(reach_of(ada, "120 followers on X"))
+        changes = await outbox(database_url, tenant_id, "customer.score_changed.v1")
+        assert [c["previous_tier"] for c in changes if c["customer_id"] == ben] == [None, None]
+
+
+async def test_an_unmerge_with_master_data_out_of_bounds_keeps_the_scores_it_can(
+    platform, database_url
+) -> None:
+    tenant_id, survivor, restored = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    def unmerged(**snapshots: CustomerSnapshot) -> Envelope[Any]:
+        payload = CustomerUnmergedV2(survivor_id=survivor, restored_id=restored, **snapshots)
+        return Envelope.wrap(payload, source="test", tenant_id=tenant_id)
+
+    db = Database(database_url, schema="scoring")
+    try:
+        async with db.session() as session:
+            await follow_unmerge(
+                session, unmerged(survivor=CustomerSnapshot(customer_id=survivor, value=700))
+            )
+        async with db.session() as session:
+            # Absurd master data, and a snapshot of somebody else: neither is scored from.
+            await follow_unmerge(
+                session,
+                unmerged(
+                    survivor=CustomerSnapshot(customer_id=survivor, value=-1),
+                    restored=CustomerSnapshot(customer_id=survivor, value=5),
+                ),
+            )
+    finally:
+        await db.dispose()
+    rows = await sql(
+        database_url,
+        "SELECT customer_id, customer_value FROM scoring.customer_scores WHERE tenant_id = $1",
+        tenant_id,
+    )
+    assert [tuple(r) for r in rows] == [(survivor, 700)]
 
 
 async def test_replicas_assigning_at_once_still_build_one_incident_announced_once(

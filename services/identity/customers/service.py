@@ -33,6 +33,7 @@ from shared.contracts import (
     CustomerMergedV1,
     CustomerSnapshot,
     CustomerUnmergedV1,
+    CustomerUnmergedV2,
     Envelope,
     InteractionFacts,
     InteractionIdentifiedV1,
@@ -442,18 +443,23 @@ async def unmerge(
     record.undone_at = now
     interactions = await resolution_repository.interactions_of(session, customer_id=restored.id)
     await session.flush()
-    await emit(
-        session,
-        messaging,
-        Envelope.wrap(
-            CustomerUnmergedV1(
-                survivor_id=survivor_id, restored_id=restored.id, interaction_ids=interactions
-            ),
-            source=SOURCE,
-            tenant_id=tenant_id,
-            correlation_id=correlation_id,
-        ),
+    v1 = CustomerUnmergedV1(
+        survivor_id=survivor_id, restored_id=restored.id, interaction_ids=interactions
     )
+    # v2 adds both customers' master data; v1 stays published while its consumers move over.
+    v2 = CustomerUnmergedV2(
+        **v1.model_dump(),
+        survivor=await snapshot(session, survivor),
+        restored=await snapshot(session, restored),
+    )
+    for payload in (v1, v2):
+        await emit(
+            session,
+            messaging,
+            Envelope.wrap(
+                payload, source=SOURCE, tenant_id=tenant_id, correlation_id=correlation_id
+            ),
+        )
     return await to_out(session, survivor)
 
 

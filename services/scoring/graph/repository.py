@@ -245,6 +245,23 @@ async def stats_of_customers(
     }
 
 
+async def followers_of_customer(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> dict[str, int]:
+    """Per network, the largest follower count the platform last showed with the customer's
+    posts (networks where it showed none are left out)."""
+    stmt = (
+        sa.select(_nodes.c.network, sa.func.max(_nodes.c.followers))
+        .where(
+            _nodes.c.tenant_id == tenant_id,
+            _nodes.c.customer_id == customer_id,
+            _nodes.c.followers.is_not(None),
+        )
+        .group_by(_nodes.c.network)
+    )
+    return {network: int(count) for network, count in (await session.execute(stmt)).all()}
+
+
 async def stats_of_handle(
     session: AsyncSession, *, tenant_id: uuid.UUID, network: str, handle: str
 ) -> GraphStats:

@@ -1,9 +1,12 @@
-"""Scoring's handlers for news and blog mentions, and for the customers they belong to."""
+"""Scoring's handlers for news and blog mentions, and for the customers they belong to.
+
+An unmerge gives mentions back in the scores' `unmerges` handler, in the same transaction as
+the graph handles and both customers' new scores.
+"""
 
 from services.scoring.mentions.service import (
     erase_mentions,
     follow_merge,
-    follow_unmerge,
     record_mention,
 )
 from shared import ConsumerSpec
@@ -11,12 +14,10 @@ from shared.contracts import (
     CustomerErasedV1,
     CustomerMentionedV1,
     CustomerMergedV1,
-    CustomerUnmergedV1,
 )
 
 CONSUMERS = [
     ConsumerSpec("mentions", [CustomerMentionedV1.event_type], record_mention),
     ConsumerSpec("mention-erasure", [CustomerErasedV1.event_type], erase_mentions),
     ConsumerSpec("mention-merges", [CustomerMergedV1.event_type], follow_merge),
-    ConsumerSpec("mention-unmerges", [CustomerUnmergedV1.event_type], follow_unmerge),
 ]

@@ -10,7 +10,7 @@ from shared import ConsumerSpec
 from shared.contracts import (
     CustomerErasedV1,
     CustomerMergedV1,
-    CustomerUnmergedV1,
+    CustomerUnmergedV2,
     InteractionIdentifiedV1,
 )
 
@@ -18,5 +18,5 @@ CONSUMERS = [
     ConsumerSpec("identified", [InteractionIdentifiedV1.event_type], score_interaction),
     ConsumerSpec("erasure", [CustomerErasedV1.event_type], erase_customer),
     ConsumerSpec("merges", [CustomerMergedV1.event_type], follow_merge),
-    ConsumerSpec("unmerges", [CustomerUnmergedV1.event_type], follow_unmerge),
+    ConsumerSpec("unmerges", [CustomerUnmergedV2.event_type], follow_unmerge),
 ]

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.db import messaging
 from services.scoring.engine import (
+    KNOWN_NETWORKS,
     CustomerScore,
     CustomerSignals,
     PopulationStats,
     ScoringConfig,
+    SocialProfile,
     assess_risk,
     audience_of,
     compute_score,
@@ -27,6 +29,7 @@ from services.scoring.graph import repository as graph_repository
 from services.scoring.graph.repository import GraphStats
 from services.scoring.graph.service import erase_customer as erase_from_graph
 from services.scoring.graph.service import graph_handle
+from services.scoring.mentions import repository as mentions_repository
 from services.scoring.mentions.signals import lock_customer, news_signals
 from services.scoring.population import service as population
 from services.scoring.scores import repository
@@ -35,6 +38,7 @@ from services.scoring.scores.schemas import Score, ScorePoint
 from shared import NotFound, emit, get_logger
 from shared.contracts import (
     CustomerScoreChangedV1,
+    CustomerSnapshot,
     CustomerUnmergedV1,
     Envelope,
     InteractionIdentifiedV1,
@@ -334,8 +338,13 @@ async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
 
 
 async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
-    """The restored customer takes back the handles it brought into the merge now, not with its
-    next post; the survivor is rescored without them."""
+    """The restored customer takes back the handles and the news mentions it brought into the
+    merge, and both customers are scored from their own master data as the event carries it
+    (v2) and what scoring holds for each now: the survivor without the restored customer's
+    parts, the restored customer at once rather than at its next interaction.
+
+    One transaction does all of it, so no score is ever computed from half an unmerge.
+    """
     p: CustomerUnmergedV1 = event.payload
     tenant_id = event.tenant_id
     handles = await graph_repository.restore_customer(
@@ -345,18 +354,118 @@ async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
         restored_id=p.restored_id,
         now=datetime.now(UTC),
     )
-    if handles:
-        await lock_customer(session, tenant_id=tenant_id, customer_id=p.survivor_id)
-        await rescore(
+    await mentions_repository.follow_unmerge(
+        session, tenant_id=tenant_id, survivor_id=p.survivor_id, restored_id=p.restored_id
+    )
+    # A v1 event (a producer not yet upgraded) carries no master data: the stored score is
+    # rescored as it is, and a restored customer without one waits for its next interaction.
+    for customer_id, snapshot in (
+        (p.survivor_id, getattr(p, "survivor", None)),
+        (p.restored_id, getattr(p, "restored", None)),
+    ):
+        await rescore_customer(
             session,
             tenant_id=tenant_id,
-            customer_ids=[p.survivor_id],
-            config=await config_for(session, tenant_id=tenant_id),
-            population_stats=await population.cached(session, tenant_id=tenant_id),
+            customer_id=customer_id,
+            snapshot=snapshot,
+            master_data_changed=True,
+            causation=event,
         )
     log.info(
-        "scoring.graph.unmerged",
+        "scoring.customer.unmerged",
         tenant_id=str(tenant_id),
         restored_id=str(p.restored_id),
         handles=len(handles),
     )
+
+
+async def rescore_customer(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    snapshot: CustomerSnapshot | None = None,
+    master_data_changed: bool = False,
+    causation: Envelope[Any] | None = None,
+) -> None:
+    """Rescore one customer with what scoring holds for it now (graph, platform numbers, news).
+
+    Its master data comes from identity's `snapshot` when the stored score has none or
+    `master_data_changed` says the stored one is stale; otherwise the stored score keeps its
+    own. With neither a stored score nor a snapshot there is nothing to score.
+    """
+    await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
+    config = await config_for(session, tenant_id=tenant_id)
+    stats = await population.cached(session, tenant_id=tenant_id)
+    if snapshot is not None and snapshot.customer_id != customer_id:
+        log.warning("scoring.snapshot.mismatched", customer_id=str(customer_id))
+        snapshot = None
+
+    async def keep_stored() -> bool:
+        return bool(
+            await rescore(
+                session,
+                tenant_id=tenant_id,
+                customer_ids=[customer_id],
+                config=config,
+                population_stats=stats,
+            )
+        )
+
+    if (snapshot is None or not master_data_changed) and await keep_stored():
+        return
+    if snapshot is None:
+        return
+    now = datetime.now(UTC)
+    try:
+        signals = await held_signals(
+            session, tenant_id=tenant_id, customer_id=customer_id, snapshot=snapshot, now=now
+        )
+    except ValidationError:
+        # Master data out of the score's bounds must not lose the score it has.
+        log.warning("scoring.snapshot.invalid", customer_id=str(customer_id))
+        if master_data_changed:
+            await keep_stored()
+        return
+    await keep_score(
+        session,
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        signals=signals,
+        score=compute_score(signals, config, population=stats),
+        config=config,
+        now=now,
+        causation=causation,
+    )
+
+
+async def held_signals(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    snapshot: CustomerSnapshot,
+    now: datetime,
+) -> CustomerSignals:
+    """Signals from identity's master data and what scoring holds for the customer: its graph
+    stats, the follower counts the platforms last showed with its posts (over the master
+    data's, as an interaction's author numbers are) and its news mentions.
+
+    Raises `ValidationError` when the master data is outside the score's bounds.
+    """
+    graph = await graph_repository.stats_of_customer(
+        session, tenant_id=tenant_id, customer_id=customer_id
+    )
+    followers = await graph_repository.followers_of_customer(
+        session, tenant_id=tenant_id, customer_id=customer_id
+    )
+    news = await news_signals(session, tenant_id=tenant_id, customer_ids=[customer_id], now=now)
+    signals = CustomerSignals.from_snapshot(snapshot, **graph_signals(graph), **news[customer_id])
+    profiles = dict(signals.profiles)
+    for network, count in followers.items():
+        if network in KNOWN_NETWORKS:
+            profile = profiles.get(network) or SocialProfile()
+            profiles[network] = profile.model_copy(
+                update={"followers": min(max(count, 0), MAX_COUNT)}
+            )
+    return signals.model_copy(update={"profiles": profiles})
