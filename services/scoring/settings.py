@@ -23,3 +23,6 @@ class ScoringSettings(ServiceSettings):
     # Edges and posts not seen for this long leave the graph; old incident clusters are deleted.
     graph_retention_days: float = Field(default=90.0, gt=0.0)
     incident_retention_days: float = Field(default=30.0, gt=0.0)
+    # How often the worker rescores the customers whose stored score still counts a news
+    # mention that has left the last year since (at most `rescore_max_customers` per sweep).
+    mention_sweep_interval_seconds: float = Field(default=3600.0, gt=0.0)

@@ -6,13 +6,20 @@ Every service runs in this process over the in-memory broker against real Postgr
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
 import httpx
 import orjson
 from integration.test_scoring import customer, email, outbox, sql
+
+from services.scoring.mentions.service import sweep_aged_out
+from services.scoring.recompute.service import recompute_worker
+from services.scoring.settings import ScoringSettings
+from shared import Database
 
 AUTHOR = "Petra Schreiber"
 
@@ -263,3 +270,81 @@ async def test_unmerging_a_chain_of_merges_gives_each_customer_its_mentions_back
         await eventually(lambda: owned_by((second, [first])))
         assert (await client.post(f"/v1/customers/{second}/unmerge", json={})).status_code == 200
         await eventually(lambda: owned_by((first, [])))
+
+
+async def mentioned_a_year_ago(
+    client: httpx.AsyncClient, database_url: str, tenant_id: str, eventually: Any
+) -> str:
+    """A customer scored with one mention, stored as if the item appeared a year and a day ago
+    and the score was computed two days ago (when the item still counted)."""
+    # Tiers so low that the mention alone makes the customer bronze.
+    tiers = {"bronze": 0.5, "silver": 35, "gold": 60, "platinum": 80}
+    assert (await client.put("/v1/scoring/config", json={"tiers": tiers})).status_code == 200
+    named = await customer(client, given_name="Ingeborg", family_name="Wenzelhuber")
+    await post(client, article("Ingeborg Wenzelhuber verklagt ACME Telco."))
+
+    async def bronze() -> bool:
+        response = await client.get(f"/v1/customers/{named}/score")
+        return response.status_code == 200 and response.json()["tier"] == "bronze"
+
+    await eventually(bronze)
+    for query in (
+        "UPDATE scoring.news_mentions SET published_at = published_at - interval '366 days' "
+        "WHERE tenant_id = $1",
+        "UPDATE scoring.customer_scores SET computed_at = computed_at - interval '2 days' "
+        "WHERE tenant_id = $1",
+    ):
+        await sql(database_url, query, uuid.UUID(tenant_id))
+    return named
+
+
+async def test_a_mention_leaving_the_year_is_swept_from_the_score_once_by_concurrent_replicas(
+    platform, eventually, database_url
+) -> None:
+    tenant_id, key = await platform.new_tenant("news aging")
+    async with platform.client(key) as client:
+        named = await mentioned_a_year_ago(client, database_url, tenant_id, eventually)
+        replicas = [Database(database_url, schema="scoring") for _ in range(3)]
+        try:
+            counts = await asyncio.gather(
+                *(sweep_aged_out(db, max_customers=1_000) for db in replicas)
+            )
+            # The service's own worker may have swept it already; nobody sweeps it twice.
+            assert sum(counts) <= 1
+            assert await sweep_aged_out(replicas[0], max_customers=1_000) == 0
+        finally:
+            for db in replicas:
+                await db.dispose()
+        found = await authority(client, named)
+        assert found is not None and found["reason"] == "no authority signals"
+    changes = await outbox(database_url, tenant_id, "customer.score_changed.v1")
+    assert [(c["previous_tier"], c["tier"]) for c in changes] == [
+        (None, "bronze"),
+        ("bronze", "unrated"),
+    ]
+
+
+async def test_the_worker_sweeps_aged_mentions_at_its_own_interval(
+    platform, eventually, database_url
+) -> None:
+    tenant_id, key = await platform.new_tenant("news aging worker")
+    async with platform.client(key) as client:
+        named = await mentioned_a_year_ago(client, database_url, tenant_id, eventually)
+        settings = ScoringSettings(
+            database_url=database_url,
+            recompute_interval_seconds=0.05,
+            mention_sweep_interval_seconds=3_600,
+        )
+        runtime = SimpleNamespace(settings=settings, db=Database(database_url, schema="scoring"))
+        worker = asyncio.create_task(recompute_worker(runtime))  # type: ignore[arg-type]
+        try:
+
+            async def swept() -> bool:
+                found = await authority(client, named)
+                return found is not None and found["reason"] == "no authority signals"
+
+            await eventually(swept)
+        finally:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+            await runtime.db.dispose()

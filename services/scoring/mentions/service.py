@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.mentions import repository
-from services.scoring.mentions.signals import lock_customer
-from services.scoring.scores.service import rescore_customer
-from shared import get_logger
+from services.scoring.mentions.signals import WINDOW, lock_customer
+from services.scoring.population import service as population
+from services.scoring.scores.service import config_for, rescore, rescore_customer
+from shared import Database, get_logger
 from shared.contracts import (
     CustomerErasedV1,
     CustomerMentionedV1,
@@ -18,9 +21,11 @@ from shared.contracts import (
     Envelope,
 )
 
-__all__ = ["erase_mentions", "follow_merge", "record_mention"]
+__all__ = ["erase_mentions", "follow_merge", "record_mention", "sweep_aged_out"]
 
 log = get_logger("scoring.mentions")
+
+SWEEP_BATCH = 200
 
 
 async def record_mention(session: AsyncSession, event: Envelope[Any]) -> None:
@@ -76,3 +81,38 @@ async def erase_mentions(session: AsyncSession, event: Envelope[Any]) -> None:
     )
     for customer_id in sorted(counted_for - {p.customer_id}):
         await rescore_customer(session, tenant_id=event.tenant_id, customer_id=customer_id)
+
+
+async def sweep_aged_out(db: Database, *, max_customers: int, now: datetime | None = None) -> int:
+    """Rescore the customers whose stored score still counts a mention that has left the last
+    year since it was computed; returns how many were rescored.
+
+    Each batch is one short transaction holding its customers' score rows (SKIP LOCKED), so
+    replicas sweeping at once share the work. A rescored score no longer qualifies, so a second
+    sweep finds nothing; the scan moves on by key, so a score that cannot be rescored (bad
+    stored signals) is not found again within the sweep.
+    """
+    now = now or datetime.now(UTC)
+    after = (uuid.UUID(int=0), uuid.UUID(int=0))
+    done = 0
+    while done < max_customers:
+        async with db.session() as session:
+            found = await repository.lock_aged_out(
+                session,
+                now=now,
+                window=WINDOW,
+                after=after,
+                limit=min(SWEEP_BATCH, max_customers - done),
+            )
+            if not found:
+                break
+            for tenant_id, rows in itertools.groupby(found, key=lambda r: r[0]):
+                done += await rescore(
+                    session,
+                    tenant_id=tenant_id,
+                    customer_ids=[customer_id for _, customer_id in rows],
+                    config=await config_for(session, tenant_id=tenant_id),
+                    population_stats=await population.cached(session, tenant_id=tenant_id),
+                )
+            after = found[-1]
+    return done

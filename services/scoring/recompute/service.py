@@ -1,4 +1,5 @@
-"""The scheduled recompute: network centrality, population statistics, then rescoring.
+"""The scheduled recompute: network centrality, population statistics, then rescoring; the same
+worker also sweeps the scores whose news mentions left the last year.
 
 One replica leads each run (a transaction-scoped advisory lock); each tenant is recomputed
 under its own advisory lock, so the worker and `POST /v1/scoring/recompute` take turns. Work is
@@ -8,7 +9,11 @@ bounded per run: tenants, edges per tenant and customers rescored per tenant.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +23,7 @@ from services.scoring.graph import service as graph_service
 from services.scoring.graph.service import GraphRecompute
 from services.scoring.incidents import repository as incidents_repository
 from services.scoring.locks import try_xact_lock, xact_lock
+from services.scoring.mentions import service as mentions_service
 from services.scoring.population import service as population
 from services.scoring.recompute import repository
 from services.scoring.scores import service as scores_service
@@ -171,18 +177,34 @@ async def recompute_due(
     return len(due), next_since
 
 
+@contextlib.contextmanager
+def _carry_on(failure: str) -> Iterator[None]:
+    """A failed run is logged and the worker carries on (cancellation is no `Exception`)."""
+    try:
+        yield
+    except Exception as exc:
+        log.warning(failure, error=str(exc)[:500])
+
+
 async def recompute_worker(runtime: ServiceRuntime) -> None:
-    """Background worker: recomputes changed tenants every `recompute_interval_seconds`."""
+    """Background worker: recomputes changed tenants every `recompute_interval_seconds`, and
+    every `mention_sweep_interval_seconds` rescores the customers whose news mentions aged out."""
     settings = runtime.settings
     assert isinstance(settings, ScoringSettings)
     since = datetime.now(UTC) - timedelta(days=settings.graph_retention_days)
+    swept_at = -math.inf
     while True:
         await asyncio.sleep(settings.recompute_interval_seconds)
-        try:
+        with _carry_on("scoring.recompute.failed"):
             count, since = await recompute_due(runtime.db, settings=settings, since=since)
             if count:
                 log.info("scoring.recompute.ran", tenants=count)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("scoring.recompute.failed", error=str(exc)[:500])
+        if time.monotonic() - swept_at < settings.mention_sweep_interval_seconds:
+            continue
+        swept_at = time.monotonic()
+        with _carry_on("scoring.mentions.sweep_failed"):
+            swept = await mentions_service.sweep_aged_out(
+                runtime.db, max_customers=settings.rescore_max_customers
+            )
+            if swept:
+                log.info("scoring.mentions.swept", customers=swept)
