@@ -121,6 +121,7 @@ async def test_csv_import_reports_bad_rows_and_imports_the_rest(platform, eventu
         'A5,Fritz,"Feh ""der"" \\ {Mann}",1976-06-06,,,"Köln, Rhein",\n'
         "A6,Gerd,Ge\x00rt,1977-07-07,,,Bonn,\n"
         "A7,Hans,Hut,1978-08-08,,,Bonn,hans\x00hut\n"
+        'A8,Ida,"Ih\tle",1979-09-09,,,"Bad\nEms\\",\n'
     ).encode()
     broken = csv.replace("D\xe9".encode(), b"D\xe9")  # a Latin-1 byte: not UTF-8
     async with platform.client(key) as client:
@@ -136,7 +137,7 @@ async def test_csv_import_reports_bad_rows_and_imports_the_rest(platform, eventu
 
         job = await eventually(done)
         assert job["state"] == "succeeded", job
-        assert (job["rows_read"], job["rows_imported"], job["rows_rejected"]) == (9, 3, 6)
+        assert (job["rows_read"], job["rows_imported"], job["rows_rejected"]) == (10, 4, 6)
         by_row = {e["row"]: e for e in job["errors"]}
         assert by_row[2]["field"] == "date_of_birth"
         assert by_row[3]["field"] == "family_name"
@@ -148,6 +149,9 @@ async def test_csv_import_reports_bad_rows_and_imports_the_rest(platform, eventu
         assert [(c["family_name"], c["city"]) for c in quoted] == [
             ('Feh "der" \\ {Mann}', "Köln, Rhein")
         ]
+        # A tab, a line break and a backslash: escaped for COPY, stored as given.
+        tabbed = (await client.get("/v1/customers", params={"q": "Ih"})).json()["items"]
+        assert [(c["family_name"], c["city"]) for c in tabbed] == [("Ih\tle", "Bad\nEms\\")]
         found = (await client.get("/v1/customers", params={"q": "Alt"})).json()["items"]
         assert [c["customer_number"] for c in found] == ["A1"]
         assert {i["kind"] for i in found[0]["identities"]} >= {"email", "phone", "handle"}

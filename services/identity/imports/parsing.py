@@ -185,18 +185,23 @@ def validate(number: int, raw: dict[str, Any], today: date) -> Row | Rejected:
         errors.append({"row": number, "field": name, "message": message})
 
     values: dict[str, Any] = {}
-    for name in raw:
-        if name not in KNOWN:
-            bad(name, "unknown field")
+    if not KNOWN.issuperset(raw):
+        for name in raw:
+            if name not in KNOWN:
+                bad(name, "unknown field")
     for name, limit in SCALARS.items():
-        try:
-            text = _text(raw.get(name))
-        except UnicodeError:
-            bad(name, "not valid UTF-8")
-            continue
-        except ValueError as exc:
-            bad(name, str(exc))
-            continue
+        value = raw.get(name)
+        if type(value) is str and value.isascii() and "\x00" not in value:  # the usual case
+            text: str | None = value.strip() or None
+        else:
+            try:
+                text = _text(value)
+            except UnicodeError:
+                bad(name, "not valid UTF-8")
+                continue
+            except ValueError as exc:
+                bad(name, str(exc))
+                continue
         if text is not None and len(text) > limit:
             bad(name, f"longer than {limit} characters")
             continue
