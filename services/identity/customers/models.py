@@ -23,7 +23,6 @@ class Customer(Base):
             unique=True,
             postgresql_where=sa.text("customer_number IS NOT NULL"),
         ),
-        sa.Index("ix_customers_tenant_family", "tenant_id", "family_name"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -421,14 +421,15 @@ async def write_batch(
     return imported, rejected
 
 
-# After an import this large the written tables are vacuumed and analysed at once (part of the
-# job's time): a freshly COPYed table has no visibility map, so every index-only probe of the
-# online lookup would visit the heap (and the planner would see stale sizes) until autovacuum
-# comes by. VACUUM only visits pages not yet all-visible, so it is cheap on a large master.
+# After an import this large the written tables are analysed at once (part of the job's time),
+# so the planner sees their new sizes, and the postings are vacuumed too: a freshly COPYed table
+# has no visibility map, so every index-only probe of the online lookup would visit the heap
+# until autovacuum comes by. VACUUM only visits pages not yet all-visible, so it is cheap on a
+# large master. The other tables are read through the heap anyway.
 SETTLE_MIN_ROWS = 10_000
 _SETTLE = (
-    "VACUUM (ANALYZE) identity.blocking_postings, identity.match_records, identity.identities, "
-    "identity.customers"
+    "VACUUM (ANALYZE) identity.blocking_postings",
+    "ANALYZE identity.match_records, identity.identities, identity.customers",
 )
 
 
@@ -436,7 +437,8 @@ async def settle(db: Database) -> None:
     """Vacuum and analyse the tables an import writes (VACUUM runs outside a transaction)."""
     async with db.engine.connect() as conn:
         autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(_SETTLE)
+        for statement in _SETTLE:
+            await autocommit.exec_driver_sql(statement)
 
 
 # Files this large are validated in worker processes while this process writes the previous

@@ -225,6 +225,7 @@ def standardise_street(street: str) -> str | None:
     return text or None
 
 
+@lru_cache(maxsize=65536)  # house numbers and postcodes repeat: caching them pays at import
 def standardise_house_number(number: str) -> str | None:
     """ "12 a" -> "12a", "12 - 14" and "12/14" -> "12-14"."""
     text = fold(number)
@@ -238,6 +239,7 @@ def standardise_house_number(number: str) -> str | None:
     return out
 
 
+@lru_cache(maxsize=65536)
 def standardise_postcode(postcode: str) -> str | None:
     """German postcode: five digits; a lost leading zero (spreadsheets) is restored."""
     digits = "".join(ch for ch in str(postcode) if ch.isdigit())
