@@ -17,11 +17,10 @@ from shared import Database, get_logger
 from shared.contracts import (
     CustomerErasedV1,
     CustomerMentionedV1,
-    CustomerMergedV1,
     Envelope,
 )
 
-__all__ = ["erase_mentions", "follow_merge", "record_mention", "sweep_aged_out"]
+__all__ = ["erase_mentions", "record_mention", "sweep_aged_out"]
 
 log = get_logger("scoring.mentions")
 
@@ -62,15 +61,6 @@ async def record_mention(session: AsyncSession, event: Envelope[Any]) -> None:
         causation=event,
     )
     log.info("scoring.mention.recorded", interaction_id=str(p.interaction_id))
-
-
-async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
-    """The merged customer's mentions count for the survivor from now on."""
-    p: CustomerMergedV1 = event.payload
-    await repository.follow_merge(
-        session, tenant_id=event.tenant_id, survivor_id=p.survivor_id, merged_id=p.merged_id
-    )
-    await rescore_customer(session, tenant_id=event.tenant_id, customer_id=p.survivor_id)
 
 
 async def erase_mentions(session: AsyncSession, event: Envelope[Any]) -> None:

@@ -37,6 +37,7 @@ from services.scoring.scores.models import CustomerScore as StoredScore
 from services.scoring.scores.schemas import Score, ScorePoint
 from shared import NotFound, emit, get_logger
 from shared.contracts import (
+    CustomerMergedV1,
     CustomerScoreChangedV1,
     CustomerSnapshot,
     CustomerUnmergedV1,
@@ -277,8 +278,9 @@ async def rescore(
     customer_ids: Sequence[uuid.UUID],
     config: ScoringConfig,
     population_stats: PopulationStats | None,
+    causation: Envelope[Any] | None = None,
 ) -> int:
-    """Rescore stored customers with their current graph stats (after a centrality recompute)."""
+    """Rescore stored customers with their current graph stats and news mentions."""
     rows = await repository.get_scores(
         session, tenant_id=tenant_id, customer_ids=customer_ids, lock=True
     )
@@ -311,7 +313,7 @@ async def rescore(
             score=score,
             config=config,
             now=now,
-            causation=None,
+            causation=causation,
             previous=row,
             locked=True,
         )
@@ -326,15 +328,36 @@ async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
     await erase_from_graph(session, tenant_id=tenant_id, customer_id=customer_id)
 
 
+async def lock_customers(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+) -> None:
+    """Take every customer's turn (`lock_customer`) in one order, before any row is touched: a
+    handler of two customers never waits for one while holding a row the other's needs."""
+    for customer_id in sorted(set(customer_ids)):
+        await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
+
+
 async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
-    """The survivor takes over the merged customer's graph presence (until an unmerge gives it
-    back); the merged customer's own score is dropped and the survivor is rescored with its
-    next interaction."""
-    p = event.payload
+    """The survivor takes over the merged customer's graph handles and news mentions (until an
+    unmerge gives them back), the merged customer's own score is dropped, and the survivor's
+    stored score is rescored once with all of it (a tier change is announced as usual).
+
+    One transaction does all of it, so no score is ever computed from half a merge.
+    """
+    p: CustomerMergedV1 = event.payload
+    tenant_id = event.tenant_id
+    await lock_customers(session, tenant_id=tenant_id, customer_ids=(p.survivor_id, p.merged_id))
     await graph_repository.move_customer(
-        session, tenant_id=event.tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
+        session, tenant_id=tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
     )
-    await repository.erase(session, tenant_id=event.tenant_id, customer_id=p.merged_id)
+    await mentions_repository.follow_merge(
+        session, tenant_id=tenant_id, survivor_id=p.survivor_id, merged_id=p.merged_id
+    )
+    await repository.erase(session, tenant_id=tenant_id, customer_id=p.merged_id)
+    # The event carries no master data: a survivor without a stored score waits for its next
+    # interaction or mention, as before the merge.
+    await rescore_customer(session, tenant_id=tenant_id, customer_id=p.survivor_id, causation=event)
+    log.info("scoring.customer.merged", tenant_id=str(tenant_id), merged_id=str(p.merged_id))
 
 
 async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
@@ -347,6 +370,7 @@ async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
     """
     p: CustomerUnmergedV1 = event.payload
     tenant_id = event.tenant_id
+    await lock_customers(session, tenant_id=tenant_id, customer_ids=(p.survivor_id, p.restored_id))
     handles = await graph_repository.restore_customer(
         session,
         tenant_id=tenant_id,
@@ -409,6 +433,7 @@ async def rescore_customer(
                 customer_ids=[customer_id],
                 config=config,
                 population_stats=stats,
+                causation=causation,
             )
         )
 
