@@ -7,6 +7,7 @@ order in which events arrive is the test's to choose.
 from __future__ import annotations
 
 import itertools
+import math
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -18,9 +19,25 @@ from integration.test_scoring import sql
 from services.scoring.app import SERVICE
 from services.scoring.engine import ScoringConfig
 from services.scoring.mentions.service import record_mention
-from services.scoring.scores.service import put_config, rescore_customer
+from services.scoring.scores.service import (
+    erase_customer,
+    follow_merge,
+    follow_unmerge,
+    put_config,
+    rescore_customer,
+    score_interaction,
+)
 from shared import Database
-from shared.contracts import CustomerMentionedV1, CustomerMergedV1, CustomerSnapshot, Envelope
+from shared.contracts import (
+    CustomerErasedV1,
+    CustomerMentionedV1,
+    CustomerMergedV1,
+    CustomerSnapshot,
+    CustomerUnmergedV2,
+    Envelope,
+    InteractionFacts,
+    InteractionIdentifiedV1,
+)
 
 # With these bounds a customer with nothing is unrated, three news mentions make bronze, a
 # central place in the conversation graph silver, and both together gold.
@@ -133,3 +150,129 @@ async def test_a_merge_announces_only_the_survivors_final_tier_in_any_delivery_o
             (None, "unrated"),
             ("unrated", "gold"),
         ]
+
+
+def identified(
+    tenant_id: uuid.UUID, customer_id: uuid.UUID, *, value: float = 500.0, followers: int = 800
+) -> Envelope[Any]:
+    facts = InteractionFacts(
+        channel="twitter",
+        visibility="public",
+        occurred_at=datetime.now(UTC),
+        author={"handle": f"h{customer_id.hex[:12]}", "followers": followers},
+    )
+    return event(
+        tenant_id,
+        InteractionIdentifiedV1(
+            interaction_id=uuid.uuid4(),
+            facts=facts,
+            customer_id=customer_id,
+            decision="match",
+            probability=0.99,
+            customer=CustomerSnapshot(customer_id=customer_id, value=value),
+        ),
+    )
+
+
+async def held_about(db: Database, tenant_id: uuid.UUID, *customer_ids: uuid.UUID) -> list[str]:
+    """Which of scoring's tables still hold something about these customers."""
+    rows = await sql(
+        db.url,
+        "SELECT 'score' AS t FROM scoring.customer_scores WHERE tenant_id = $1 "
+        "AND customer_id = ANY($2) "
+        "UNION ALL SELECT 'history' FROM scoring.score_history WHERE tenant_id = $1 "
+        "AND customer_id = ANY($2) "
+        "UNION ALL SELECT 'graph' FROM scoring.graph_nodes WHERE tenant_id = $1 "
+        "AND customer_id = ANY($2) "
+        "UNION ALL SELECT 'mention' FROM scoring.news_mentions WHERE tenant_id = $1 "
+        "AND (customer_id = ANY($2) OR named_id = ANY($2))",
+        tenant_id,
+        list(customer_ids),
+    )
+    return sorted(r["t"] for r in rows)
+
+
+async def test_events_delivered_after_an_erasure_never_score_the_person_again(
+    db: Database,
+) -> None:
+    tenant_id, erin, other, merged = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with db.session() as session:
+        await score_interaction(session, identified(tenant_id, erin))
+    async with db.session() as session:
+        await record_mention(session, mentioned(tenant_id, erin, 0))
+    async with db.session() as session:
+        await erase_customer(session, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    assert await held_about(db, tenant_id, erin) == []
+    announced = await tier_changes(db, tenant_id, erin)
+    assert announced
+
+    # Someone merged into Erin before her erasure, with a score, a mention and a handle.
+    async with db.session() as session:
+        await record_mention(session, mentioned(tenant_id, merged, 0))
+    await in_the_graph(db, tenant_id, merged)
+    assert await held_about(db, tenant_id, merged) == ["graph", "history", "mention", "score"]
+
+    # Everything published before the erasure and delivered after it.
+    late = [
+        (score_interaction, identified(tenant_id, erin)),
+        (record_mention, mentioned(tenant_id, erin, 1)),
+        (
+            follow_unmerge,
+            event(
+                tenant_id,
+                CustomerUnmergedV2(
+                    survivor_id=other,
+                    restored_id=erin,
+                    survivor=CustomerSnapshot(customer_id=other, value=70),
+                    restored=CustomerSnapshot(customer_id=erin, value=9_000),
+                ),
+            ),
+        ),
+        (follow_merge, event(tenant_id, CustomerMergedV1(survivor_id=erin, merged_id=merged))),
+    ]
+    for handler, late_event in late:
+        async with db.session() as session:
+            await handler(session, late_event)
+
+    assert await held_about(db, tenant_id, erin, merged) == []
+    assert await tier_changes(db, tenant_id, erin) == announced
+    scored = await sql(
+        db.url,
+        "SELECT envelope -> 'payload' ->> 'customer_id' AS customer_id FROM scoring.outbox "
+        "WHERE tenant_id = $1 AND type = 'interaction.scored.v1' ORDER BY position",
+        tenant_id,
+    )
+    # The late interaction is still scored (routing waits for it), as an unknown author's.
+    assert [r["customer_id"] for r in scored] == [str(erin), None]
+    # The other customer of the unmerge is nobody erased: it is scored from its snapshot.
+    assert await stored_tier(db, tenant_id, other) is not None
+
+
+async def test_absurd_master_data_in_an_identification_still_scores_the_interaction(
+    db: Database,
+) -> None:
+    tenant_id, ada = uuid.uuid4(), uuid.uuid4()
+    async with db.session() as session:
+        await score_interaction(session, identified(tenant_id, ada, value=700.0))
+    # 1e400 arrives as infinity; a negative value, NaN and absurd audiences are data errors too.
+    for value in (float("inf"), float("nan"), -5.0, 1e300):
+        async with db.session() as session:
+            await score_interaction(
+                session, identified(tenant_id, ada, value=value, followers=10**15)
+            )
+    rows = await sql(
+        db.url,
+        "SELECT customer_value, social_customer_score FROM scoring.customer_scores "
+        "WHERE tenant_id = $1",
+        tenant_id,
+    )
+    # The stored master data stands in for the absurd one; every number stays finite.
+    assert [r["customer_value"] for r in rows] == [700.0]
+    assert all(math.isfinite(r["social_customer_score"]) for r in rows)
+    scored = await sql(
+        db.url,
+        "SELECT envelope::text AS e FROM scoring.outbox "
+        "WHERE tenant_id = $1 AND type = 'interaction.scored.v1'",
+        tenant_id,
+    )
+    assert len(scored) == 5

@@ -9,18 +9,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.erasures import repository as erasures
 from services.scoring.mentions import repository
 from services.scoring.mentions.signals import WINDOW, lock_customer
 from services.scoring.population import service as population
 from services.scoring.scores.service import config_for, rescore, rescore_customer
 from shared import Database, get_logger
-from shared.contracts import (
-    CustomerErasedV1,
-    CustomerMentionedV1,
-    Envelope,
-)
+from shared.contracts import CustomerMentionedV1, Envelope
 
-__all__ = ["erase_mentions", "record_mention", "sweep_aged_out"]
+__all__ = ["record_mention", "sweep_aged_out"]
 
 log = get_logger("scoring.mentions")
 
@@ -28,10 +25,14 @@ SWEEP_BATCH = 200
 
 
 async def record_mention(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Keep the mention and rescore the customer; the same item naming them again counts once."""
+    """Keep the mention and rescore the customer; the same item naming them again counts once,
+    and an item naming a customer erased since is not kept."""
     p: CustomerMentionedV1 = event.payload
     now = datetime.now(UTC)
     await lock_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
+    if await erasures.is_erased(session, tenant_id=event.tenant_id, customer_id=p.customer_id):
+        log.info("scoring.customer.erased_skipped", interaction_id=str(p.interaction_id))
+        return
     added = await repository.add(
         session,
         {
@@ -61,16 +62,6 @@ async def record_mention(session: AsyncSession, event: Envelope[Any]) -> None:
         causation=event,
     )
     log.info("scoring.mention.recorded", interaction_id=str(p.interaction_id))
-
-
-async def erase_mentions(session: AsyncSession, event: Envelope[Any]) -> None:
-    """GDPR erasure: every mention of the person; whoever they counted for is rescored."""
-    p: CustomerErasedV1 = event.payload
-    counted_for = await repository.erase(
-        session, tenant_id=event.tenant_id, customer_id=p.customer_id
-    )
-    for customer_id in sorted(counted_for - {p.customer_id}):
-        await rescore_customer(session, tenant_id=event.tenant_id, customer_id=customer_id)
 
 
 async def sweep_aged_out(db: Database, *, max_customers: int, now: datetime | None = None) -> int:

@@ -25,6 +25,7 @@ from services.scoring.engine import (
     velocity_per_hour,
 )
 from services.scoring.engine.inputs import MAX_COUNT
+from services.scoring.erasures import repository as erasures
 from services.scoring.graph import repository as graph_repository
 from services.scoring.graph.repository import GraphStats
 from services.scoring.graph.service import erase_customer as erase_from_graph
@@ -91,8 +92,12 @@ async def get_score(
     )
 
 
+def _count(value: int | None) -> int:
+    return min(max(value or 0, 0), MAX_COUNT)
+
+
 def _author_signals(p: InteractionIdentifiedV1) -> dict[str, Any]:
-    """What the channel itself reported about the author's audience."""
+    """What the channel itself reported about the author's audience (absurd counts bounded)."""
     author = p.facts.author
     network = p.facts.channel
     if author.followers is None or network not in {
@@ -106,9 +111,9 @@ def _author_signals(p: InteractionIdentifiedV1) -> dict[str, Any]:
         return {}
     return {
         network: {
-            "followers": author.followers,
-            "following": author.following or 0,
-            "posts": author.posts or 0,
+            "followers": _count(author.followers),
+            "following": _count(author.following),
+            "posts": _count(author.posts),
             "verified": bool(author.verified),
         }
     }
@@ -121,47 +126,82 @@ def graph_signals(stats: GraphStats) -> dict[str, Any]:
         centrality = min(1.0, max(0.0, centrality)) if math.isfinite(centrality) else None
     return {
         "centrality": centrality,
-        "observed_mentions": min(max(stats.mentions, 0), MAX_COUNT),
-        "observed_replies": min(max(stats.replies, 0), MAX_COUNT),
-        "observed_reposts": min(max(stats.reposts, 0), MAX_COUNT),
+        "observed_mentions": _count(stats.mentions),
+        "observed_replies": _count(stats.replies),
+        "observed_reposts": _count(stats.reposts),
     }
 
 
-def signals_for(p: InteractionIdentifiedV1, stats: GraphStats) -> CustomerSignals:
-    """The author's signals: the customer snapshot, the channel's numbers and the graph."""
+def signals_for(
+    p: InteractionIdentifiedV1,
+    stats: GraphStats,
+    *,
+    customer: CustomerSnapshot | None,
+    stored: CustomerSignals | None = None,
+) -> CustomerSignals:
+    """The author's signals: the customer's master data (identity's snapshot, else the stored
+    score's), the channel's numbers and the graph.
+
+    Raises `ValidationError` when the snapshot is outside the score's bounds.
+    """
     author_profiles = _author_signals(p)
     graph = graph_signals(stats)
-    if p.customer is not None:
-        signals = CustomerSignals.from_snapshot(p.customer, **graph)
-        if author_profiles:
-            merged = {**{k: v.model_dump() for k, v in signals.profiles.items()}, **author_profiles}
-            signals = signals.model_copy(
-                update={"profiles": CustomerSignals(profiles=merged).profiles}
-            )
-        return signals
-    return CustomerSignals(profiles=author_profiles, **graph)
+    if customer is not None:
+        signals = CustomerSignals.from_snapshot(customer, **graph)
+    elif stored is not None:
+        signals = stored.model_copy(update=graph)
+    else:
+        return CustomerSignals(profiles=author_profiles, **graph)
+    if author_profiles:
+        merged = {**{k: v.model_dump() for k, v in signals.profiles.items()}, **author_profiles}
+        signals = signals.model_copy(update={"profiles": CustomerSignals(profiles=merged).profiles})
+    return signals
+
+
+async def _stored_signals(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> CustomerSignals | None:
+    row = await repository.get_score(session, tenant_id=tenant_id, customer_id=customer_id)
+    if row is None:
+        return None
+    try:
+        return CustomerSignals.model_validate(row.signals)
+    except ValidationError:
+        return None
 
 
 async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Score the author and the interaction's risk, keep the customer's score, announce."""
+    """Score the author and the interaction's risk, keep the customer's score, announce.
+
+    An erased customer's late interaction is scored as an unknown author's: nothing about
+    them is kept, and the scored event names no customer.
+    """
     p: InteractionIdentifiedV1 = event.payload
     tenant_id = event.tenant_id
     now = datetime.now(UTC)
+    customer_id, snapshot = p.customer_id, p.customer
+    if customer_id is not None:
+        # First, before any row: an erasure takes the same turn, so either it deletes what
+        # this stores or this sees its tombstone.
+        await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
+        if await erasures.is_erased(session, tenant_id=tenant_id, customer_id=customer_id):
+            log.info("scoring.customer.erased_skipped", interaction_id=str(p.interaction_id))
+            customer_id, snapshot = None, None
     config = await config_for(session, tenant_id=tenant_id)
     stats_population = await population.cached(session, tenant_id=tenant_id)
     node = graph_handle(p.facts.channel, p.facts.author.handle)
-    if p.customer_id is not None:
+    if customer_id is not None:
         if node is not None and p.decision != "review":
             await graph_repository.attach_customer(
                 session,
                 tenant_id=tenant_id,
                 network=node[0],
                 handle=node[1],
-                customer_id=p.customer_id,
+                customer_id=customer_id,
                 now=now,
             )
         stats = await graph_repository.stats_of_customer(
-            session, tenant_id=tenant_id, customer_id=p.customer_id
+            session, tenant_id=tenant_id, customer_id=customer_id
         )
     elif node is not None:
         stats = await graph_repository.stats_of_handle(
@@ -169,13 +209,19 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         )
     else:
         stats = GraphStats()
-    signals = signals_for(p, stats)
-    if p.customer_id is not None:
-        await lock_customer(session, tenant_id=tenant_id, customer_id=p.customer_id)
-        news = await news_signals(
-            session, tenant_id=tenant_id, customer_ids=[p.customer_id], now=now
-        )
-        signals = signals.model_copy(update=news[p.customer_id])
+    try:
+        signals = signals_for(p, stats, customer=snapshot)
+    except ValidationError:
+        # Master data out of the score's bounds (a value of 1e400 arrives as infinity) is not
+        # scored from: the stored score's master data stands in, as for such an unmerge.
+        log.warning("scoring.snapshot.invalid", interaction_id=str(p.interaction_id))
+        stored = None
+        if customer_id is not None:
+            stored = await _stored_signals(session, tenant_id=tenant_id, customer_id=customer_id)
+        signals = signals_for(p, stats, customer=None, stored=stored)
+    if customer_id is not None:
+        news = await news_signals(session, tenant_id=tenant_id, customer_ids=[customer_id], now=now)
+        signals = signals.model_copy(update=news[customer_id])
     score = compute_score(signals, config, population=stats_population)
     velocity = velocity_per_hour(p.facts.engagement, occurred_at=p.facts.occurred_at, now=now)
     risk = assess_risk(
@@ -184,11 +230,11 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         config=config,
         velocity_per_hour=velocity,
     )
-    if p.customer_id is not None:
+    if customer_id is not None:
         await keep_score(
             session,
             tenant_id=tenant_id,
-            customer_id=p.customer_id,
+            customer_id=customer_id,
             signals=signals,
             score=score,
             config=config,
@@ -198,7 +244,7 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
     payload = InteractionScoredV1(
         interaction_id=p.interaction_id,
         facts=p.facts,
-        customer_id=p.customer_id,
+        customer_id=customer_id,
         social_customer_score=score.social_customer_score,
         value_score=score.value_score,
         influence_score=score.influence_score,
@@ -227,7 +273,9 @@ async def keep_score(
 ) -> bool:
     """Store the customer's score; a tier change is announced in the same transaction.
 
-    `locked` means the caller already holds `previous` with FOR UPDATE (a batch rescore).
+    `locked` means the caller already holds `previous` with FOR UPDATE (a batch rescore). A
+    caller that may create a score holds the customer's turn and has checked the tombstones
+    (an erasure deletes stored scores, so a batch rescore of stored ones needs neither).
     """
     if not locked:
         previous = await repository.get_score(
@@ -322,10 +370,38 @@ async def rescore(
 
 
 async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
-    """GDPR erasure: the score, its history and the customer's place in the graph."""
-    tenant_id, customer_id = event.tenant_id, event.payload.customer_id
+    """GDPR erasure: everything scoring holds about the person, in one transaction."""
+    await forget_customer(
+        session, tenant_id=event.tenant_id, customer_id=event.payload.customer_id, causation=event
+    )
+
+
+async def forget_customer(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    causation: Envelope[Any] | None = None,
+) -> None:
+    """The score and its history, the customer's place in the graph and every news mention of
+    them; whoever those mentions counted for is rescored without them.
+
+    A tombstone (ids and time, no personal data) keeps the events published before the erasure
+    and delivered after it (an interaction, a mention, a merge or unmerge) from scoring the
+    person again; it is written under the customer's turn, which every scoring path takes first.
+    """
+    await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
+    await erasures.record(
+        session, tenant_id=tenant_id, customer_id=customer_id, now=datetime.now(UTC)
+    )
     await repository.erase(session, tenant_id=tenant_id, customer_id=customer_id)
     await erase_from_graph(session, tenant_id=tenant_id, customer_id=customer_id)
+    counted_for = await mentions_repository.erase(
+        session, tenant_id=tenant_id, customer_id=customer_id
+    )
+    for other in sorted(counted_for - {customer_id}):
+        await rescore_customer(session, tenant_id=tenant_id, customer_id=other, causation=causation)
+    log.info("scoring.customer.erased", tenant_id=str(tenant_id))
 
 
 async def lock_customers(
@@ -347,6 +423,11 @@ async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
     p: CustomerMergedV1 = event.payload
     tenant_id = event.tenant_id
     await lock_customers(session, tenant_id=tenant_id, customer_ids=(p.survivor_id, p.merged_id))
+    if await erasures.is_erased(session, tenant_id=tenant_id, customer_id=p.survivor_id):
+        # Merged into somebody erased since: the merged customer is that person too (identity
+        # erases them with the survivor), so what scoring holds about them goes as well.
+        await forget_customer(session, tenant_id=tenant_id, customer_id=p.merged_id)
+        return
     await graph_repository.move_customer(
         session, tenant_id=tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
     )
@@ -381,12 +462,19 @@ async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
     await mentions_repository.follow_unmerge(
         session, tenant_id=tenant_id, survivor_id=p.survivor_id, restored_id=p.restored_id
     )
+    erased = await erasures.erased_among(
+        session, tenant_id=tenant_id, customer_ids=[p.survivor_id, p.restored_id]
+    )
     # A v1 event (a producer not yet upgraded) carries no master data: the stored score is
     # rescored as it is, and a restored customer without one waits for its next interaction.
     for customer_id, snapshot in (
         (p.survivor_id, getattr(p, "survivor", None)),
         (p.restored_id, getattr(p, "restored", None)),
     ):
+        if customer_id in erased:
+            # Erased before this unmerge arrived: what it gives back to them goes too.
+            await forget_customer(session, tenant_id=tenant_id, customer_id=customer_id)
+            continue
         await rescore_customer(
             session,
             tenant_id=tenant_id,
@@ -416,9 +504,13 @@ async def rescore_customer(
 
     Its master data comes from identity's `snapshot` when the stored score has none or
     `master_data_changed` says the stored one is stale; otherwise the stored score keeps its
-    own. With neither a stored score nor a snapshot there is nothing to score.
+    own. With neither a stored score nor a snapshot there is nothing to score, and an erased
+    customer is never scored again.
     """
     await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
+    if await erasures.is_erased(session, tenant_id=tenant_id, customer_id=customer_id):
+        log.info("scoring.customer.erased_skipped", customer_id=str(customer_id))
+        return
     config = await config_for(session, tenant_id=tenant_id)
     stats = await population.cached(session, tenant_id=tenant_id)
     if snapshot is not None and snapshot.customer_id != customer_id:
