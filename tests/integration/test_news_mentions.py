@@ -291,8 +291,8 @@ async def mentioned_a_year_ago(
     for query in (
         "UPDATE scoring.news_mentions SET published_at = published_at - interval '366 days' "
         "WHERE tenant_id = $1",
-        "UPDATE scoring.customer_scores SET computed_at = computed_at - interval '2 days' "
-        "WHERE tenant_id = $1",
+        "UPDATE scoring.customer_scores SET computed_at = computed_at - interval '2 days', "
+        "news_expires_at = news_expires_at - interval '366 days' WHERE tenant_id = $1",
     ):
         await sql(database_url, query, uuid.UUID(tenant_id))
     return named

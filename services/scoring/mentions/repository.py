@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -82,19 +82,28 @@ async def summaries(
     }
 
 
-# Scores computed while a mention was in the window that has left it since. SKIP LOCKED: a
-# replica sweeping at the same time, or a customer being scored right now, is left alone.
+async def oldest_since(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID, since: datetime
+) -> datetime | None:
+    """When the oldest item naming the customer published since `since` appeared."""
+    return await session.scalar(
+        sa.select(sa.func.min(NewsMention.published_at)).where(
+            NewsMention.tenant_id == tenant_id,
+            NewsMention.customer_id == customer_id,
+            NewsMention.published_at >= since,
+        )
+    )
+
+
+# Scores counting a mention that has left the window since: the partial index on
+# `news_expires_at` finds them without reading the mentions. SKIP LOCKED: a replica sweeping
+# at the same time, or a customer being scored right now, is left alone.
 _AGED_OUT = sa.text(
     """
     SELECT s.tenant_id, s.customer_id
     FROM scoring.customer_scores AS s
-    WHERE (s.tenant_id, s.customer_id) > (:after_tenant, :after_customer)
-      AND EXISTS (
-        SELECT 1 FROM scoring.news_mentions AS m
-        WHERE m.tenant_id = s.tenant_id AND m.customer_id = s.customer_id
-          AND m.published_at < :cutoff
-          AND m.published_at >= s.computed_at - make_interval(secs => :window_seconds)
-      )
+    WHERE s.news_expires_at IS NOT NULL AND s.news_expires_at < :now
+      AND (s.tenant_id, s.customer_id) > (:after_tenant, :after_customer)
     ORDER BY s.tenant_id, s.customer_id
     LIMIT :limit
     FOR UPDATE OF s SKIP LOCKED
@@ -102,7 +111,6 @@ _AGED_OUT = sa.text(
 ).bindparams(
     sa.bindparam("after_tenant", type_=sa.Uuid()),
     sa.bindparam("after_customer", type_=sa.Uuid()),
-    sa.bindparam("window_seconds", type_=sa.Float()),
 )
 
 
@@ -110,21 +118,15 @@ async def lock_aged_out(
     session: AsyncSession,
     *,
     now: datetime,
-    window: timedelta,
     after: tuple[uuid.UUID, uuid.UUID],
     limit: int,
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(tenant, customer) after `after`, in key order, whose stored score counts a mention
-    published before `now - window`; their score rows stay locked until the transaction ends."""
+    that has left the last year by `now`; their score rows stay locked until the transaction
+    ends."""
     rows = await session.execute(
         _AGED_OUT,
-        {
-            "after_tenant": after[0],
-            "after_customer": after[1],
-            "cutoff": now - window,
-            "window_seconds": window.total_seconds(),
-            "limit": limit,
-        },
+        {"after_tenant": after[0], "after_customer": after[1], "now": now, "limit": limit},
     )
     return [(r.tenant_id, r.customer_id) for r in rows.all()]
 

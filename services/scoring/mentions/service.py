@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.erasures import repository as erasures
 from services.scoring.mentions import repository
-from services.scoring.mentions.signals import WINDOW, lock_customer
+from services.scoring.mentions.signals import lock_customer
 from services.scoring.population import service as population
 from services.scoring.scores.service import config_for, rescore, rescore_customer
 from shared import Database, get_logger
@@ -81,7 +81,6 @@ async def sweep_aged_out(db: Database, *, max_customers: int, now: datetime | No
             found = await repository.lock_aged_out(
                 session,
                 now=now,
-                window=WINDOW,
                 after=after,
                 limit=min(SWEEP_BATCH, max_customers - done),
             )

@@ -14,7 +14,7 @@ from services.scoring.locks import xact_lock
 from services.scoring.mentions import repository
 from services.scoring.mentions.repository import NewsSummary
 
-__all__ = ["WINDOW", "lock_customer", "news_signals"]
+__all__ = ["WINDOW", "lock_customer", "news_expiry", "news_signals"]
 
 # Being in the news is authority while people remember it; older items no longer count.
 WINDOW = timedelta(days=365)
@@ -35,6 +35,17 @@ async def news_signals(
         session, tenant_id=tenant_id, customer_ids=customer_ids, since=now - WINDOW
     )
     return {c: _signals(found.get(c, NewsSummary())) for c in customer_ids}
+
+
+async def news_expiry(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID, now: datetime
+) -> datetime | None:
+    """When the oldest of the mentions `news_signals` counts at `now` leaves the window: the
+    score is stale from then on (None when it counts none)."""
+    oldest = await repository.oldest_since(
+        session, tenant_id=tenant_id, customer_id=customer_id, since=now - WINDOW
+    )
+    return None if oldest is None else oldest + WINDOW
 
 
 async def lock_customer(

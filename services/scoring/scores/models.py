@@ -15,8 +15,16 @@ from services.scoring.db import Base
 
 class CustomerScore(Base):
     __tablename__ = "customer_scores"
-    # Finds the tenants whose scores moved since the last population recompute.
-    __table_args__ = (sa.Index("ix_customer_scores_computed_at", "computed_at"),)
+    __table_args__ = (
+        # Finds the tenants whose scores moved since the last population recompute.
+        sa.Index("ix_customer_scores_computed_at", "computed_at"),
+        # Finds the scores a news mention has left the last year of since (the worker's sweep).
+        sa.Index(
+            "ix_customer_scores_news_expires_at",
+            "news_expires_at",
+            postgresql_where=sa.text("news_expires_at IS NOT NULL"),
+        ),
+    )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -30,6 +38,8 @@ class CustomerScore(Base):
     # The population statistics are computed from these two, without parsing `signals`.
     customer_value: Mapped[float | None] = mapped_column(sa.Float)
     audience: Mapped[float] = mapped_column(sa.Float, server_default="0")
+    # When the oldest news mention the score counts leaves the last year (None: it counts none).
+    news_expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class ScoreHistory(Base):

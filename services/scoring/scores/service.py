@@ -31,7 +31,7 @@ from services.scoring.graph.repository import GraphStats
 from services.scoring.graph.service import erase_customer as erase_from_graph
 from services.scoring.graph.service import graph_handle
 from services.scoring.mentions import repository as mentions_repository
-from services.scoring.mentions.signals import lock_customer, news_signals
+from services.scoring.mentions.signals import lock_customer, news_expiry, news_signals
 from services.scoring.population import service as population
 from services.scoring.scores import repository
 from services.scoring.scores.models import CustomerScore as StoredScore
@@ -286,6 +286,9 @@ async def keep_score(
         or abs(previous.social_customer_score - score.social_customer_score) >= HISTORY_STEP
     )
     tier_changed = previous is None or previous.tier != score.tier
+    expires = None
+    if signals.news_mentions:
+        expires = await news_expiry(session, tenant_id=tenant_id, customer_id=customer_id, now=now)
     await repository.save_score(
         session,
         {
@@ -300,6 +303,7 @@ async def keep_score(
             "computed_at": now,
             "customer_value": signals.value,
             "audience": audience_of(signals, config),
+            "news_expires_at": expires,
         },
         changed=moved or tier_changed,
     )
