@@ -6,6 +6,7 @@ order in which events arrive is the test's to choose.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 import uuid
@@ -276,3 +277,19 @@ async def test_absurd_master_data_in_an_identification_still_scores_the_interact
         tenant_id,
     )
     assert len(scored) == 5
+
+
+async def test_an_erasure_racing_an_interaction_leaves_no_score(db: Database) -> None:
+    tenant_id = uuid.uuid4()
+
+    async def run(handler: Any, delivered: Envelope[Any]) -> None:
+        async with db.session() as session:
+            await handler(session, delivered)
+
+    for _ in range(10):
+        erin = uuid.uuid4()
+        await asyncio.gather(
+            run(score_interaction, identified(tenant_id, erin)),
+            run(erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin))),
+        )
+        assert await held_about(db, tenant_id, erin) == []
