@@ -140,7 +140,14 @@ async def run(args: argparse.Namespace) -> None:
         )
         async with admin_conn(PG, name) as conn:
             keys = await conn.fetchval("SELECT count(*) FROM identity.blocking_postings")
+            sizes = await conn.fetchrow(_SIZES)
         results["blocking keys"] = f"{keys:,}"
+        # Each candidate is one row of match_records on its own page: whether those pages are
+        # in PostgreSQL's buffer cache or must be read from the OS decides the online p99.
+        results["PostgreSQL"] = (
+            f"shared_buffers {sizes['shared_buffers']}; match_records {sizes['records']}, "
+            f"postings {sizes['postings']} (tables with their indexes)"
+        )
 
         contacts = [person(r) for r in data.rows("contacts")][: args.contacts]
         records = [PersonRecord(**{k: v for k, v in c.items() if v is not None}) for c in contacts]
@@ -218,6 +225,13 @@ async def run(args: argparse.Namespace) -> None:
     width = max(len(k) for k in results)
     for k, v in results.items():
         print(f"  {k:<{width}}  {v}")
+
+
+_SIZES = """
+SELECT current_setting('shared_buffers') AS shared_buffers,
+       pg_size_pretty(pg_total_relation_size('identity.match_records')) AS records,
+       pg_size_pretty(pg_total_relation_size('identity.blocking_postings')) AS postings
+"""
 
 
 def _cpu_seconds(pid: int) -> float:

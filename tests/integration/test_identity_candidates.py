@@ -60,3 +60,21 @@ async def test_the_records_sharing_the_most_keys_are_the_candidates(db, monkeypa
         usable = await repository.candidates(session, tenant_id=tenant, keys=fragment)
         assert {r[0] for r in usable} == {three, two}
     assert elsewhere not in {r[0] for r in every}
+
+
+async def test_thresholds_are_read_again_once_a_change_commits(db) -> None:
+    from services.identity.resolution import service
+
+    tenant = uuid.uuid4()
+    async with db.session() as session:
+        before = (await service.resolver_for(session, tenant_id=tenant)).thresholds
+    async with db.session() as changing:
+        await service.put_thresholds(changing, tenant_id=tenant, match=0.97, review=0.4)
+        # Read by another session before the change commits: the old thresholds, cached ...
+        async with db.session() as meanwhile:
+            seen = (await service.resolver_for(meanwhile, tenant_id=tenant)).thresholds
+        assert seen == before
+    # ... and dropped when it commits: this process applies the change at once.
+    async with db.session() as session:
+        after = (await service.resolver_for(session, tenant_id=tenant)).thresholds
+    assert (after.match, after.review) == (0.97, 0.4) != (before.match, before.review)
