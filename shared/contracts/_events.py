@@ -15,6 +15,7 @@ __all__ = [
     "CustomerErasedV1",
     "CustomerMentionedV1",
     "CustomerMergedV1",
+    "CustomerMergedV2",
     "CustomerScoreChangedV1",
     "CustomerSnapshot",
     "CustomerUnmergedV1",
@@ -271,6 +272,19 @@ class CustomerMergedV1(EventPayload):
 
     survivor_id: uuid.UUID
     merged_id: uuid.UUID
+
+
+class CustomerMergedV2(CustomerMergedV1):
+    """A merge, with the survivor's master data as the merge left it.
+
+    v1 plus `survivor`, so that a consumer keeping state derived from master data (scoring)
+    brings the survivor up to date at once instead of at its next interaction. Identity
+    publishes it beside v1 while v1's consumers move over.
+    """
+
+    event_type: ClassVar[str] = "customer.merged.v2"
+
+    survivor: CustomerSnapshot | None = None
 
 
 class CustomerUnmergedV1(EventPayload):

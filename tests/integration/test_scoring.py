@@ -20,10 +20,11 @@ from services.scoring.engine import IncidentConfig, ScoringConfig
 from services.scoring.incidents.service import observe
 from services.scoring.locks import try_xact_lock
 from services.scoring.recompute.service import recompute_due, recompute_tenant
-from services.scoring.scores.service import follow_unmerge, put_config
+from services.scoring.scores.service import follow_merge, follow_unmerge, put_config
 from services.scoring.settings import ScoringSettings
 from shared import Database, make_similarity_key
 from shared.contracts import (
+    CustomerMergedV2,
     CustomerSnapshot,
     CustomerUnmergedV2,
     Envelope,
@@ -557,6 +558,16 @@ async def test_an_unmerge_scores_both_customers_from_their_own_master_data_at_on
         assert [c["previous_tier"] for c in changes if c["customer_id"] == ben] == [None, None]
 
 
+async def stored_values(database_url: str, tenant_id: uuid.UUID) -> list[tuple[Any, ...]]:
+    """(customer id, customer value) of each score the tenant keeps."""
+    rows = await sql(
+        database_url,
+        "SELECT customer_id, customer_value FROM scoring.customer_scores WHERE tenant_id = $1",
+        tenant_id,
+    )
+    return [tuple(r) for r in rows]
+
+
 async def test_an_unmerge_with_master_data_out_of_bounds_keeps_the_scores_it_can(
     platform, database_url
 ) -> None:
@@ -583,12 +594,86 @@ async def test_an_unmerge_with_master_data_out_of_bounds_keeps_the_scores_it_can
             )
     finally:
         await db.dispose()
-    rows = await sql(
-        database_url,
-        "SELECT customer_id, customer_value FROM scoring.customer_scores WHERE tenant_id = $1",
-        tenant_id,
-    )
-    assert [tuple(r) for r in rows] == [(survivor, 700)]
+    assert await stored_values(database_url, tenant_id) == [(survivor, 700)]
+
+
+async def test_a_merge_scores_the_survivor_from_its_merged_master_data_at_once(
+    platform, eventually
+) -> None:
+    _, key = await platform.new_tenant("merge scores")
+    async with platform.client(key) as client:
+        ada = await customer(
+            client, given_name="Ada", family_name="Alt", handles={"twitter": "ada_m"}, value=900
+        )
+        ben = await customer(client, given_name="Ben", family_name="Neu", tier="basic", value=50)
+        # Ben's LinkedIn audience is master data; he never posted, so scoring never saw it.
+        profile = await client.put(
+            f"/v1/customers/{ben}/social-profiles/linkedin", json={"followers": 5_000}
+        )
+        assert profile.status_code == 200, profile.text
+        await scored(
+            client,
+            await post(client, tweet("Hallo", "@ada_m", author={"followers": 120})),
+            eventually,
+        )
+        # Cleo has master data but no score: she never wrote.
+        cleo = await customer(
+            client, given_name="Cleo", family_name="Gold", tier="gold", value=20_000
+        )
+        dan = await customer(client, given_name="Dan", family_name="Gold")
+
+        async def score_of(customer_id: str) -> dict[str, Any] | None:
+            response = await client.get(f"/v1/customers/{customer_id}/score")
+            return response.json() if response.status_code == 200 else None
+
+        def reach_of(customer_id: str, expected: str) -> Any:
+            async def check() -> dict[str, Any] | None:
+                score = await score_of(customer_id)
+                return score if score and component(score, "reach")["reason"] == expected else None
+
+            return check
+
+        await eventually(reach_of(ada, "120 followers on X"))
+        for survivor, other in ((ada, ben), (cleo, dan)):
+            merged = await client.post(f"/v1/customers/{survivor}/merge", json={"other_id": other})
+            assert merged.status_code == 200, merged.text
+        # Without a post from anyone: Ada is scored with Ben's LinkedIn profile as hers...
+        await eventually(
+            reach_of(
+                ada, "5k followers on LinkedIn; also 120 on X (overlapping audiences counted once)"
+            )
+        )
+        # ...and Cleo, who had no score, gets one from her own master data.
+        cleo_score = await eventually(lambda: score_of(cleo))
+        assert "tier gold" in component(cleo_score, "value")["reason"]
+
+
+async def test_a_merge_with_master_data_out_of_bounds_keeps_the_survivors_score(
+    platform, database_url
+) -> None:
+    tenant_id, survivor = uuid.uuid4(), uuid.uuid4()
+
+    def merged(snapshot: CustomerSnapshot | None) -> Envelope[Any]:
+        payload = CustomerMergedV2(survivor_id=survivor, merged_id=uuid.uuid4(), survivor=snapshot)
+        return Envelope.wrap(payload, source="test", tenant_id=tenant_id)
+
+    db = Database(database_url, schema="scoring")
+    try:
+        async with db.session() as session:
+            await follow_merge(session, merged(CustomerSnapshot(customer_id=survivor, value=700)))
+        # Absurd master data (1e400 arrives as infinity) and a snapshot of somebody else: none
+        # is scored from, the stored score keeps its own.
+        for snapshot in (
+            CustomerSnapshot(customer_id=survivor, value=-1),
+            CustomerSnapshot(customer_id=survivor, value=float("inf")),
+            CustomerSnapshot(customer_id=uuid.uuid4(), value=5),
+            None,
+        ):
+            async with db.session() as session:
+                await follow_merge(session, merged(snapshot))
+    finally:
+        await db.dispose()
+    assert await stored_values(database_url, tenant_id) == [(survivor, 700)]
 
 
 async def test_replicas_assigning_at_once_still_build_one_incident_announced_once(

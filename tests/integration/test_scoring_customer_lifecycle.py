@@ -33,6 +33,7 @@ from shared.contracts import (
     CustomerErasedV1,
     CustomerMentionedV1,
     CustomerMergedV1,
+    CustomerMergedV2,
     CustomerSnapshot,
     CustomerUnmergedV2,
     Envelope,
@@ -119,7 +120,9 @@ async def test_a_merge_announces_only_the_survivors_final_tier_in_any_delivery_o
     db: Database,
 ) -> None:
     merge_handlers = [
-        s.handler for s in SERVICE.consumers if CustomerMergedV1.event_type in s.events
+        s.handler
+        for s in SERVICE.consumers
+        if {CustomerMergedV1.event_type, CustomerMergedV2.event_type} & set(s.events)
     ]
     assert merge_handlers
     # Whichever consumer of the merge runs first, each in its own transaction as RabbitMQ
@@ -140,7 +143,14 @@ async def test_a_merge_announces_only_the_survivors_final_tier_in_any_delivery_o
         await in_the_graph(db, tenant_id, merged)
         assert await tier_changes(db, tenant_id, survivor) == [(None, "unrated")]
 
-        merge = event(tenant_id, CustomerMergedV1(survivor_id=survivor, merged_id=merged))
+        merge = event(
+            tenant_id,
+            CustomerMergedV2(
+                survivor_id=survivor,
+                merged_id=merged,
+                survivor=CustomerSnapshot(customer_id=survivor),
+            ),
+        )
         for handler in order:
             async with db.session() as session:
                 await handler(session, merge)

@@ -31,10 +31,12 @@ from shared import Conflict, NotFound, UnprocessableEntity, emit, get_logger, uu
 from shared.contracts import (
     CustomerErasedV1,
     CustomerMergedV1,
+    CustomerMergedV2,
     CustomerSnapshot,
     CustomerUnmergedV1,
     CustomerUnmergedV2,
     Envelope,
+    EventPayload,
     InteractionFacts,
     InteractionIdentifiedV1,
     InteractionReceivedV1,
@@ -251,15 +253,32 @@ async def erase(
         await repository.erase_merges(session, customer_id=cid)
     for cid in reversed(erased):
         await repository.delete(session, customer_id=cid)
-    for cid in erased:
+    await publish(
+        session,
+        *(CustomerErasedV1(customer_id=cid) for cid in erased),
+        tenant_id=tenant_id,
+        correlation_id=correlation_id,
+    )
+
+
+async def publish(
+    session: AsyncSession,
+    *payloads: EventPayload,
+    tenant_id: uuid.UUID,
+    correlation_id: str | None = None,
+    causation: Envelope[Any] | None = None,
+) -> None:
+    """Announce identity's events, in order, in the transaction of the change they announce."""
+    for payload in payloads:
         await emit(
             session,
             messaging,
             Envelope.wrap(
-                CustomerErasedV1(customer_id=cid),
+                payload,
                 source=SOURCE,
                 tenant_id=tenant_id,
                 correlation_id=correlation_id,
+                causation=causation,
             ),
         )
 
@@ -376,16 +395,11 @@ async def merge(
             created_at=now,
         ),
     )
-    await emit(
-        session,
-        messaging,
-        Envelope.wrap(
-            CustomerMergedV1(survivor_id=survivor_id, merged_id=other_id),
-            source=SOURCE,
-            tenant_id=tenant_id,
-            correlation_id=correlation_id,
-            causation=causation,
-        ),
+    v1 = CustomerMergedV1(survivor_id=survivor_id, merged_id=other_id)
+    # v2 adds the survivor's master data; v1 stays published while its consumers move over.
+    v2 = CustomerMergedV2(**v1.model_dump(), survivor=await snapshot(session, survivor))
+    await publish(
+        session, v1, v2, tenant_id=tenant_id, correlation_id=correlation_id, causation=causation
     )
     log.info("identity.customer.merged", survivor_id=str(survivor_id), merged_id=str(other_id))
     return await to_out(session, survivor)
@@ -452,14 +466,7 @@ async def unmerge(
         survivor=await snapshot(session, survivor),
         restored=await snapshot(session, restored),
     )
-    for payload in (v1, v2):
-        await emit(
-            session,
-            messaging,
-            Envelope.wrap(
-                payload, source=SOURCE, tenant_id=tenant_id, correlation_id=correlation_id
-            ),
-        )
+    await publish(session, v1, v2, tenant_id=tenant_id, correlation_id=correlation_id)
     return await to_out(session, survivor)
 
 
@@ -642,16 +649,8 @@ async def _announce(
         explanation=[MatchExplanation(**e) for e in explanation],
         customer=await snapshot(session, customer) if customer else None,
     )
-    await emit(
-        session,
-        messaging,
-        Envelope.wrap(
-            payload,
-            source=SOURCE,
-            tenant_id=tenant_id,
-            causation=causation,
-            correlation_id=correlation_id,
-        ),
+    await publish(
+        session, payload, tenant_id=tenant_id, correlation_id=correlation_id, causation=causation
     )
 
 

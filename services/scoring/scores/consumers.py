@@ -9,7 +9,7 @@ from services.scoring.scores.service import (
 from shared import ConsumerSpec
 from shared.contracts import (
     CustomerErasedV1,
-    CustomerMergedV1,
+    CustomerMergedV2,
     CustomerUnmergedV2,
     InteractionIdentifiedV1,
 )
@@ -17,6 +17,6 @@ from shared.contracts import (
 CONSUMERS = [
     ConsumerSpec("identified", [InteractionIdentifiedV1.event_type], score_interaction),
     ConsumerSpec("erasure", [CustomerErasedV1.event_type], erase_customer),
-    ConsumerSpec("merges", [CustomerMergedV1.event_type], follow_merge),
+    ConsumerSpec("merges", [CustomerMergedV2.event_type], follow_merge),
     ConsumerSpec("unmerges", [CustomerUnmergedV2.event_type], follow_unmerge),
 ]

@@ -419,8 +419,9 @@ async def lock_customers(
 
 async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
     """The survivor takes over the merged customer's graph handles and news mentions (until an
-    unmerge gives them back), the merged customer's own score is dropped, and the survivor's
-    stored score is rescored once with all of it (a tier change is announced as usual).
+    unmerge gives them back), the merged customer's own score is dropped, and the survivor is
+    scored once with all of it and its master data as the merge left it (v2), a survivor
+    without a stored score too (a tier change is announced as usual).
 
     One transaction does all of it, so no score is ever computed from half a merge.
     """
@@ -439,9 +440,16 @@ async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
         session, tenant_id=tenant_id, survivor_id=p.survivor_id, merged_id=p.merged_id
     )
     await repository.erase(session, tenant_id=tenant_id, customer_id=p.merged_id)
-    # The event carries no master data: a survivor without a stored score waits for its next
-    # interaction or mention, as before the merge.
-    await rescore_customer(session, tenant_id=tenant_id, customer_id=p.survivor_id, causation=event)
+    # A v1 event (a producer not yet upgraded) carries no master data: the stored score is
+    # rescored as it is, and a survivor without one waits for its next interaction.
+    await rescore_customer(
+        session,
+        tenant_id=tenant_id,
+        customer_id=p.survivor_id,
+        snapshot=getattr(p, "survivor", None),
+        master_data_changed=True,
+        causation=event,
+    )
     log.info("scoring.customer.merged", tenant_id=str(tenant_id), merged_id=str(p.merged_id))
 
 
