@@ -48,16 +48,28 @@ def record_to_json(record: StandardRecord) -> dict[str, Any]:
     return out
 
 
+# Slot setters of the frozen record: a frozen dataclass's __init__ sets every field through
+# object.__setattr__, which made decoding a lookup's ~200 candidates twice as slow.
+_SETTERS = tuple(
+    (f.name, getattr(StandardRecord, f.name).__set__, f.default) for f in fields(StandardRecord)
+)
+_SET = {name: put for name, put, _ in _SETTERS}
+
+
 def record_from_json(record_id: str, data: Mapping[str, Any]) -> StandardRecord:
     """The stored form back into a `StandardRecord` (the candidate side of the hot path)."""
-    values = dict(data)
-    if (born := values.get("birth_date")) is not None:
-        values["birth_date"] = date.fromisoformat(born)
-    if "family_parts" in values:
-        values["family_parts"] = tuple(values["family_parts"])
-    if "verified" in values:
-        values["verified"] = frozenset(values["verified"])
-    return StandardRecord(record_id=record_id, **values)
+    record: StandardRecord = object.__new__(StandardRecord)
+    get = data.get
+    for name, put, default in _SETTERS:
+        put(record, get(name, default))
+    _SET["record_id"](record, record_id)
+    if (born := get("birth_date")) is not None:
+        _SET["birth_date"](record, date.fromisoformat(born))
+    if (parts := get("family_parts")) is not None:
+        _SET["family_parts"](record, tuple(parts))
+    if (verified := get("verified")) is not None:
+        _SET["verified"](record, frozenset(verified))
+    return record
 
 
 def keys_of(record: StandardRecord) -> list[str]:
