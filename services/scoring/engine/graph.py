@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import nnls
+from scipy.optimize import brentq, nnls
 
 __all__ = [
     "CentralityMethod",
@@ -54,6 +54,11 @@ MIN_PRIOR_FIT = 30
 MAX_PRIOR_BANDS = 20
 # Pseudo-events behind each ratio of observed to expected reactions (steadies small numbers).
 CIRCLE_PSEUDO_EVENTS = 5.0
+# The median of a squared standard normal: the yardstick a robust noise fit matches.
+_CHI2_MEDIAN = 0.454936423119572
+# Bounds of the fitted repost noise (1 / gamma shape; per-repost luck is at least Poisson).
+_MIN_INVERSE_SHAPE = 1e-4
+_MAX_NOISE = 1e6
 
 
 def adjacency(
@@ -317,8 +322,9 @@ def estimate_spread(
     by the tenant's people with reposts shown. How much a person's own counts move them is
     learnt from the tenant (`_repost_noise`): the more likes and replies their first hop rests
     on, and the better the prediction fits the tenant, the less; a post's reposts come in
-    cascades, so its count is luckier than a Poisson one. People with few or no posts seen
-    are judged mostly or only by the prediction. Without likes or replies, how often the
+    cascades, so its count is luckier than a Poisson one, and the fewer posts it sums, the
+    more one lucky cascade weighs. People with few or no posts seen are judged mostly or only
+    by the prediction. Without likes or replies, how often the
     tenant saw a person passed on per post stands in for the first hop; without any repost
     counts, the estimate is `expected_spread`'s.
     """
@@ -369,39 +375,98 @@ def estimate_spread(
             spread = predicted
             continue
         mean = predicted * exposure
-        spread_shape, luck = _repost_noise(
-            total[counted], mean[counted], hop_noise[counted], prior_strength
+        inverse_shape, luck, cascade_luck = _repost_noise(
+            total[counted], mean[counted], hop_noise[counted], exposure[counted], prior_strength
         )
         # The prediction is as sure as the first hop it rests on and the tenant's fit of it.
-        strength = 1.0 / (hop_noise + 1.0 / spread_shape)
-        own = predicted * (strength + total / luck) / (strength + mean / luck)
+        strength = 1.0 / (hop_noise + inverse_shape)
+        # Each counted repost is worth less than a Poisson one: by the tenant's luck per repost,
+        # and by a post's cascade luck, which weighs more the fewer posts the count sums.
+        dispersion = luck + cascade_luck * predicted
+        own = predicted * (strength + total / dispersion) / (strength + mean / dispersion)
         spread = np.where(counted, own, predicted)
     return spread
 
 
 def _repost_noise(
-    total: FloatArray, mean: FloatArray, hop_noise: FloatArray, fallback: float
-) -> tuple[float, float]:
-    """How far people's spread really differs from what their first hop and amplifiers
-    predict (a gamma shape, in pseudo-reposts) and how much more luck a repost count carries
-    than a Poisson count (a post's reposts come in cascades), from the spread of the tenant's
-    counts around their predictions: E[(count − mean)² / mean²] = `hop_noise` (the first hop's
-    own uncertainty) + 1/shape + dispersion / mean. Too few people to tell: `fallback` and
-    Poisson."""
+    total: FloatArray,
+    mean: FloatArray,
+    hop_noise: FloatArray,
+    posts: FloatArray,
+    fallback: float,
+) -> tuple[float, float, float]:
+    """How noisy people's repost counts are around their predictions, from the tenant's counts:
+    a count over `posts` posts with expected `mean` varies by
+
+        Var(count) = luck · mean + mean² · (hop_noise + 1/shape + cascade_luck / posts)
+
+    luck per repost (a Poisson count has 1), how far people's spread really differs from what
+    their first hop and amplifiers predict (1/shape, beside the first hop's own uncertainty)
+    and a post's cascade luck (a post's reposts come in cascades: one that went far moves the
+    average of a few posts a lot, of many posts little). Returns (1/shape, luck, cascade luck).
+
+    Each term is fitted where it dominates (small expected counts: luck; large ones from many
+    posts: 1/shape; from few posts: cascade luck) so that the median squared standardised
+    residual is that of a normal variable: robust, so a few viral cascades cannot make every
+    count look worthless, as they would in a mean of squares. Too few people to tell:
+    `fallback` pseudo-reposts of prediction and Poisson counts.
+    """
     fit = mean > 0
     if fit.sum() < MIN_PRIOR_FIT:
-        return max(fallback, 1e-9), 1.0
-    m, h = mean[fit], hop_noise[fit]
-    y = ((total[fit] - m) / m) ** 2 - h
-    inverse_shape, dispersion = 1.0 / max(fallback, 1e-9), 1.0
-    x = np.column_stack([np.ones(m.size), 1.0 / m])
-    for _ in range(3):
-        # Weighted by the inverse of each term's spread, which shrinks with its expected size.
-        root = 1.0 / (h + inverse_shape + dispersion / m)
-        (inverse_shape, dispersion), _ = nnls(x * root[:, None], y * root)
-        inverse_shape = max(float(inverse_shape), 1e-4)
-        dispersion = max(float(dispersion), 1.0)
-    return 1.0 / inverse_shape, dispersion
+        return 1.0 / max(fallback, 1e-9), 1.0, 0.0
+    t, m, h = total[fit], mean[fit], hop_noise[fit]
+    k = np.maximum(posts[fit], 1.0)
+    squared = (t - m) ** 2
+    small = m <= np.median(m)
+    large = ~small
+    many = large & (k >= np.median(k[large])) if large.any() else large
+    few = large & ~many
+    inverse_shape, luck, cascade = _MIN_INVERSE_SHAPE, 1.0, 0.0
+    for _ in range(20):
+        before = (inverse_shape, luck, cascade)
+        # Each term's variance is linear in it: fixed + value · scale.
+        luck = _median_fit(
+            squared[small],
+            m[small] ** 2 * (h[small] + inverse_shape + cascade / k[small]),
+            m[small],
+            low=1.0,
+        )
+        inverse_shape = _median_fit(
+            squared[many],
+            luck * m[many] + m[many] ** 2 * (h[many] + cascade / k[many]),
+            m[many] ** 2,
+            low=_MIN_INVERSE_SHAPE,
+        )
+        cascade = _median_fit(
+            squared[few],
+            luck * m[few] + m[few] ** 2 * (h[few] + inverse_shape),
+            m[few] ** 2 / k[few],
+            low=0.0,
+        )
+        if np.allclose(before, (inverse_shape, luck, cascade), rtol=1e-2, atol=1e-4):
+            break
+    return inverse_shape, luck, cascade
+
+
+def _median_fit(squared: FloatArray, fixed: FloatArray, scale: FloatArray, *, low: float) -> float:
+    """The smallest value (≥ `low`) at which squared residuals over `fixed + value · scale`
+    have the median of a squared standard normal; `low` where too few people tell."""
+    if squared.size < MIN_PRIOR_FIT:
+        return low
+
+    def excess(value: float) -> float:
+        return float(np.median(squared / np.maximum(fixed + value * scale, 1e-300))) - _CHI2_MEDIAN
+
+    if excess(low) <= 0.0:
+        return low
+    if excess(_MAX_NOISE) >= 0.0:
+        return _MAX_NOISE
+    # The median falls as the value grows; search on a log scale, it spans decades.
+    floor = max(low, _MIN_INVERSE_SHAPE)
+    if excess(floor) <= 0.0:
+        return floor
+    root = brentq(lambda x: excess(float(np.exp(x))), np.log(floor), np.log(_MAX_NOISE), xtol=1e-3)
+    return float(np.exp(root))
 
 
 def spread_centrality(spread: ArrayLike, *, saturation: float = SPREAD_SATURATION) -> FloatArray:

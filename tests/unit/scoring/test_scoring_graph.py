@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.stats import spearmanr
 
 from services.scoring.engine import (
     InfluenceGraph,
     adjacency,
     estimate_first_hop,
+    estimate_spread,
     expected_spread,
     katz,
     normalise,
@@ -364,3 +366,27 @@ def test_an_empty_graph_is_fine() -> None:
     graph = InfluenceGraph()
     assert graph.recompute().size == 0
     assert pagerank(adjacency([], [], None, 0))[0].size == 0
+
+
+def test_a_few_viral_posts_do_not_make_everyone_elses_repost_counts_worthless() -> None:
+    # Likes show the first hop, repost counts how far messages went beyond it. One person in a
+    # hundred had a post go viral: a mean of squared residuals would read every count as luck
+    # and fall back on the first hop for everybody else.
+    rng = np.random.default_rng(12)
+    n = 2_000
+    hop = rng.lognormal(-1.0, 1.0, n)
+    spread = hop * (1.0 + rng.lognormal(0.0, 1.0, n))
+    posts = rng.integers(1, 21, n).astype(float)
+    reposts = rng.poisson(spread * posts).astype(float)
+    viral = rng.random(n) < 0.01
+    common = {
+        "followers": np.full(n, 100.0),
+        "sampled_posts": posts,
+        "likes": rng.poisson(4.0 * hop * posts).astype(float),
+    }
+    graph = adjacency([], [], None, n)
+    clean = estimate_spread(graph, reposts=reposts, **common)
+    hit = estimate_spread(graph, reposts=reposts + 5_000.0 * viral, **common)
+    rest = ~viral
+    assert spearmanr(hit[rest], spread[rest]).statistic > 0.85
+    assert np.median(np.abs(np.log(hit[rest] / clean[rest]))) < 0.3
