@@ -38,7 +38,8 @@ async def get_config(session: SessionDep, tenant_id: TenantDep) -> IdentityConfi
 async def put_config(
     data: IdentityConfig, session: SessionDep, tenant_id: TenantDep
 ) -> IdentityConfig:
-    """Per-tenant decision thresholds (review <= match)."""
+    """Per-tenant decision thresholds (review <= match). They apply at once on the replica that
+    takes the change, and within 5 seconds on the others (each caches them that long)."""
     t = await service.put_thresholds(
         session, tenant_id=tenant_id, match=data.match_threshold, review=data.review_threshold
     )
