@@ -3,6 +3,7 @@
 from ._cli import service_main
 from ._consumer import ConsumerSpec, EventHandler
 from ._db import Database, ensure_database, make_metadata, run_migrations_online
+from ._erasures import ErasedCustomers
 from ._errors import (
     BadRequest,
     Conflict,
@@ -44,6 +45,7 @@ __all__ = [
     "ConsumerSpec",
     "CorrelationDep",
     "Database",
+    "ErasedCustomers",
     "EventHandler",
     "Forbidden",
     "MemoryBroker",

@@ -1,11 +1,12 @@
-"""The routing schema: declarative base and the messaging tables."""
+"""The routing schema: declarative base, the messaging tables and erased customers' tombstones."""
 
 from sqlalchemy.orm import DeclarativeBase
 
-from shared import MessagingTables, make_metadata
+from shared import ErasedCustomers, MessagingTables, make_metadata
 
 metadata = make_metadata("routing")
 messaging = MessagingTables(metadata)
+erasures = ErasedCustomers(metadata)
 
 
 class Base(DeclarativeBase):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.ingest.db import erasures
 from services.ingest.interactions import repository
-from shared import ConsumerSpec
+from shared import ConsumerSpec, get_logger
 from shared.contracts import (
     CustomerErasedV1,
     CustomerMergedV1,
@@ -23,15 +25,26 @@ from shared.contracts import (
     SlaWarningV1,
 )
 
+log = get_logger("ingest.interactions")
+
 
 async def on_identified(session: AsyncSession, event: Envelope[Any]) -> None:
+    """Who wrote the interaction. Identified as a customer erased since, it was theirs and is
+    erased as theirs: it was not linked to them when the erasure ran, so it escaped it."""
     p: InteractionIdentifiedV1 = event.payload
+    tenant_id, customer_id = event.tenant_id, p.customer_id
+    if await erasures.erased_among(session, tenant_id=tenant_id, customer_ids=[customer_id]):
+        log.info("ingest.customer.erased_skipped", interaction_id=str(p.interaction_id))
+        await repository.erase_interactions(
+            session, tenant_id=tenant_id, interaction_ids=[p.interaction_id]
+        )
+        customer_id = None
     await repository.project(
         session,
-        tenant_id=event.tenant_id,
+        tenant_id=tenant_id,
         interaction_id=p.interaction_id,
         values={
-            "customer_id": p.customer_id,
+            "customer_id": customer_id,
             "match": {
                 "decision": p.decision,
                 "probability": p.probability,
@@ -98,28 +111,53 @@ async def on_sla(session: AsyncSession, event: Envelope[Any]) -> None:
 
 
 async def on_customer_erased(session: AsyncSession, event: Envelope[Any]) -> None:
+    """GDPR erasure of the customer's interactions; a tombstone (ids and time) keeps a late
+    identification, merge or unmerge from linking interactions to them again."""
     p: CustomerErasedV1 = event.payload
-    await repository.erase_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
+    await forget_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
+
+
+async def forget_customer(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> None:
+    await erasures.record(session, tenant_id=tenant_id, customer_id=customer_id)
+    await repository.erase_customer(session, tenant_id=tenant_id, customer_id=customer_id)
 
 
 async def on_customer_merged(session: AsyncSession, event: Envelope[Any]) -> None:
-    """The merged customer's interactions follow the survivor."""
+    """The merged customer's interactions follow the survivor. Merged into somebody erased
+    since, the merged customer is that person too (identity erases them with the survivor)."""
     p: CustomerMergedV1 = event.payload
+    tenant_id = event.tenant_id
+    erased = await erasures.erased_among(
+        session, tenant_id=tenant_id, customer_ids=[p.survivor_id, p.merged_id]
+    )
+    if p.survivor_id in erased:
+        await forget_customer(session, tenant_id=tenant_id, customer_id=p.merged_id)
+        return
     await repository.reassign_customer(
-        session, tenant_id=event.tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
+        session, tenant_id=tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
     )
 
 
 async def on_customer_unmerged(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Undoing a merge gives the restored customer its interactions back."""
+    """Undoing a merge gives the restored customer its interactions back; restored to somebody
+    erased since, those interactions are erased as theirs instead."""
     p: CustomerUnmergedV1 = event.payload
-    if p.interaction_ids:
-        await repository.reassign_customer(
-            session,
-            tenant_id=event.tenant_id,
-            interaction_ids=list(p.interaction_ids),
-            to_customer=p.restored_id,
+    if not p.interaction_ids:
+        return
+    tenant_id, interaction_ids = event.tenant_id, list(p.interaction_ids)
+    erased = await erasures.erased_among(
+        session, tenant_id=tenant_id, customer_ids=[p.survivor_id, p.restored_id]
+    )
+    if p.restored_id in erased:
+        await repository.erase_interactions(
+            session, tenant_id=tenant_id, interaction_ids=interaction_ids
         )
+        return
+    await repository.reassign_customer(
+        session, tenant_id=tenant_id, interaction_ids=interaction_ids, to_customer=p.restored_id
+    )
 
 
 async def on_incident(session: AsyncSession, event: Envelope[Any]) -> None:

@@ -139,9 +139,27 @@ async def erase_customer(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
 ) -> int:
     """GDPR erasure: drop the content and personal data of the customer's interactions."""
+    return await _erase(
+        session, Interaction.tenant_id == tenant_id, Interaction.customer_id == customer_id
+    )
+
+
+async def erase_interactions(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_ids: list[uuid.UUID]
+) -> int:
+    """GDPR erasure of interactions an erased customer wrote but that were not (or no longer)
+    linked to them when the erasure ran."""
+    if not interaction_ids:
+        return 0
+    return await _erase(
+        session, Interaction.tenant_id == tenant_id, Interaction.id.in_(interaction_ids)
+    )
+
+
+async def _erase(session: AsyncSession, *where: sa.ColumnElement[bool]) -> int:
     result = await session.execute(
         sa.update(Interaction)
-        .where(Interaction.tenant_id == tenant_id, Interaction.customer_id == customer_id)
+        .where(*where)
         .values(
             author={},
             subject=None,

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.routing.db import messaging
+from services.routing.db import erasures, messaging
 from services.routing.queues import repository
 from services.routing.queues.models import Queue
 from services.routing.queues.priority import decide
 from services.routing.queues.schemas import QueueCreate
-from shared import Conflict, NotFound, emit
+from shared import Conflict, NotFound, emit, get_logger
 from shared.contracts import (
     CustomerErasedV1,
     Envelope,
@@ -25,6 +25,8 @@ from shared.contracts import (
 )
 
 SOURCE = "resonance/routing"
+
+log = get_logger("routing.queues")
 
 
 async def create_queue(session: AsyncSession, *, tenant_id: uuid.UUID, data: QueueCreate) -> Queue:
@@ -49,8 +51,16 @@ async def get_queue(session: AsyncSession, *, tenant_id: uuid.UUID, queue_id: uu
 
 
 async def route_interaction(session: AsyncSession, event: Envelope[Any]) -> None:
-    """Put a scored interaction into its queue with a priority and recommendations."""
+    """Put a scored interaction into its queue with a priority and recommendations.
+
+    Scored before its customer's erasure and delivered after it, the item is kept as the
+    erasure leaves items: its place and priority, neither its customer nor its author.
+    """
     p: InteractionScoredV1 = event.payload
+    customer_id, facts = p.customer_id, p.facts.model_dump(mode="json")
+    if await erasures.erased_among(session, tenant_id=event.tenant_id, customer_ids=[customer_id]):
+        log.info("routing.customer.erased_skipped", interaction_id=str(p.interaction_id))
+        customer_id, facts = None, {**facts, "author": {}}
     queue = await repository.default_queue(session, tenant_id=event.tenant_id)
     decision = decide(p)
     await repository.upsert_item(
@@ -64,8 +74,8 @@ async def route_interaction(session: AsyncSession, event: Envelope[Any]) -> None
             "reasons": decision.reasons,
             "recommendations": decision.recommendations,
             "channel": p.facts.channel,
-            "customer_id": p.customer_id,
-            "facts": p.facts.model_dump(mode="json"),
+            "customer_id": customer_id,
+            "facts": facts,
         },
     )
     await emit(
@@ -98,8 +108,10 @@ async def track_deadline(session: AsyncSession, event: Envelope[Any]) -> None:
 
 
 async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
-    """`customer.erased.v1`: the author's claims and the customer link leave routing's items."""
+    """`customer.erased.v1`: the author's claims and the customer link leave routing's items;
+    a tombstone (ids and time) keeps a late scored interaction from bringing them back."""
     p: CustomerErasedV1 = event.payload
+    await erasures.record(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
     await repository.erase_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
 
 

@@ -13,6 +13,7 @@ EXPECTED = {
     "ConsumerSpec",
     "CorrelationDep",
     "Database",
+    "ErasedCustomers",
     "EventHandler",
     "Forbidden",
     "MemoryBroker",

@@ -1,0 +1,145 @@
+"""Ingest forgets an erased customer's interactions, and events delivered after the erasure
+link none to the person again (handlers run directly, in the order the test chooses)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from integration.test_scoring import sql
+from support.handlers import deliver, event, migrated
+
+from services.ingest.app import SERVICE
+from services.ingest.interactions.consumers import (
+    on_customer_erased,
+    on_customer_merged,
+    on_customer_unmerged,
+    on_identified,
+)
+from services.ingest.interactions.schemas import InteractionCreate
+from services.ingest.interactions.service import receive
+from shared import Database
+from shared.contracts import (
+    CustomerErasedV1,
+    CustomerMergedV1,
+    CustomerUnmergedV1,
+    Envelope,
+    InteractionFacts,
+    InteractionIdentifiedV1,
+)
+
+
+@pytest.fixture
+async def db(fresh_database_url: str) -> AsyncIterator[Database]:
+    async with migrated(fresh_database_url, SERVICE) as database:
+        yield database
+
+
+async def received(db: Database, tenant_id: uuid.UUID, name: str) -> uuid.UUID:
+    data = InteractionCreate(
+        channel="email",
+        author={"name": name, "email": f"{name.lower()}@example.de"},
+        subject="Vertrag 4711",
+        text=f"Hallo, hier schreibt {name}. Meine Nummer ist 0171 2345678.",
+    )
+    async with db.session() as session:
+        accepted = await receive(session, tenant_id=tenant_id, data=data, correlation_id="test")
+    return accepted.id
+
+
+def identified(
+    tenant_id: uuid.UUID, interaction_id: uuid.UUID, customer_id: uuid.UUID
+) -> Envelope[Any]:
+    facts = InteractionFacts(channel="email", visibility="private", occurred_at="2026-12-01T10:00Z")
+    return event(
+        tenant_id,
+        InteractionIdentifiedV1(
+            interaction_id=interaction_id,
+            facts=facts,
+            customer_id=customer_id,
+            decision="match",
+            probability=0.99,
+        ),
+    )
+
+
+async def interactions(db: Database, tenant_id: uuid.UUID) -> dict[uuid.UUID, dict[str, Any]]:
+    rows = await sql(
+        db.url,
+        "SELECT id, customer_id, text, author::text AS author, status "
+        "FROM ingest.interactions WHERE tenant_id = $1",
+        tenant_id,
+    )
+    return {r["id"]: dict(r) for r in rows}
+
+
+async def test_events_delivered_after_an_erasure_link_nothing_to_the_person(
+    db: Database,
+) -> None:
+    tenant_id, erin, other, merged = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    # Erin's interaction, identified before her erasure and delivered after it.
+    late = await received(db, tenant_id, "Erin")
+    # An interaction of someone merged into Erin before her erasure.
+    of_merged = await received(db, tenant_id, "Mia")
+    await deliver(db, on_identified, identified(tenant_id, of_merged, merged))
+    # Erin had been merged into another customer; the unmerge comes after her erasure.
+    restored = await received(db, tenant_id, "Erin")
+    await deliver(db, on_identified, identified(tenant_id, restored, other))
+    kept = await received(db, tenant_id, "Otto")
+    await deliver(db, on_identified, identified(tenant_id, kept, other))
+
+    await deliver(db, on_customer_erased, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    for handler, late_event in [
+        (on_identified, identified(tenant_id, late, erin)),
+        (
+            on_customer_merged,
+            event(tenant_id, CustomerMergedV1(survivor_id=erin, merged_id=merged)),
+        ),
+        (
+            on_customer_unmerged,
+            event(
+                tenant_id,
+                CustomerUnmergedV1(survivor_id=other, restored_id=erin, interaction_ids=[restored]),
+            ),
+        ),
+    ]:
+        await deliver(db, handler, late_event)
+
+    held = await interactions(db, tenant_id)
+    for interaction_id in (late, of_merged, restored):
+        assert held[interaction_id]["customer_id"] is None
+        assert (held[interaction_id]["text"], held[interaction_id]["author"]) == ("", "{}")
+    # The late identification still moves the interaction along the pipeline.
+    assert held[late]["status"] == "identified"
+    # Nobody erased keeps what is theirs.
+    assert held[kept]["customer_id"] == other
+    assert "Otto" in held[kept]["text"]
+    tombstones = await sql(
+        db.url,
+        "SELECT * FROM ingest.erased_customers WHERE tenant_id = $1 ORDER BY customer_id",
+        tenant_id,
+    )
+    # Ids and time only: no personal data.
+    assert {tuple(sorted(dict(t))) for t in tombstones} == {
+        ("customer_id", "erased_at", "tenant_id")
+    }
+    assert {t["customer_id"] for t in tombstones} == {erin, merged}
+
+
+async def test_an_erasure_racing_an_identification_leaves_nothing_of_the_person(
+    db: Database,
+) -> None:
+    tenant_id = uuid.uuid4()
+    for _ in range(10):
+        erin = uuid.uuid4()
+        interaction_id = await received(db, tenant_id, "Erin")
+        await asyncio.gather(
+            deliver(db, on_identified, identified(tenant_id, interaction_id, erin)),
+            deliver(db, on_customer_erased, event(tenant_id, CustomerErasedV1(customer_id=erin))),
+        )
+    held = await interactions(db, tenant_id)
+    assert len(held) == 10
+    assert {(i["customer_id"], i["text"], i["author"]) for i in held.values()} == {(None, "", "{}")}

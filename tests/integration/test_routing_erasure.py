@@ -1,0 +1,99 @@
+"""Routing forgets an erased customer, and a scored interaction delivered after the erasure
+brings nothing of the person back (handlers run directly, in the order the test chooses)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from integration.test_scoring import sql
+from support.handlers import deliver, event, migrated
+
+from services.routing.app import SERVICE
+from services.routing.queues.service import erase_customer, route_interaction
+from shared import Database
+from shared.contracts import (
+    CustomerErasedV1,
+    Envelope,
+    InteractionFacts,
+    InteractionScoredV1,
+    RiskAssessment,
+)
+
+
+@pytest.fixture
+async def db(fresh_database_url: str) -> AsyncIterator[Database]:
+    async with migrated(fresh_database_url, SERVICE) as database:
+        yield database
+
+
+def scored(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Envelope[Any]:
+    facts = InteractionFacts(
+        channel="twitter",
+        visibility="public",
+        occurred_at=datetime.now(UTC),
+        author={"name": "Erin Example", "handle": "@erin", "followers": 48_000},
+    )
+    return event(
+        tenant_id,
+        InteractionScoredV1(
+            interaction_id=uuid.uuid4(),
+            facts=facts,
+            customer_id=customer_id,
+            social_customer_score=60,
+            value_score=40,
+            influence_score=80,
+            risk=RiskAssessment(value=0.7, tier="high"),
+        ),
+    )
+
+
+async def items(db: Database, tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await sql(
+        db.url,
+        "SELECT state, priority, customer_id, facts -> 'author' AS author "
+        "FROM routing.queue_items WHERE tenant_id = $1 ORDER BY created_at",
+        tenant_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def test_a_scored_interaction_delivered_after_the_erasure_is_routed_without_the_person(
+    db: Database,
+) -> None:
+    tenant_id, erin = uuid.uuid4(), uuid.uuid4()
+    await deliver(db, route_interaction, scored(tenant_id, erin))
+    await deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    # Scored before the erasure, delivered after it.
+    await deliver(db, route_interaction, scored(tenant_id, erin))
+
+    routed = await items(db, tenant_id)
+    assert len(routed) == 2
+    # Both keep their place and priority, neither its customer nor its author.
+    assert all(i["state"] == "waiting" and i["priority"] is not None for i in routed)
+    assert [(i["customer_id"], i["author"]) for i in routed] == [(None, "{}"), (None, "{}")]
+    tombstones = await sql(
+        db.url, "SELECT * FROM routing.erased_customers WHERE tenant_id = $1", tenant_id
+    )
+    # Ids and time only: no personal data.
+    assert [sorted(dict(t)) for t in tombstones] == [["customer_id", "erased_at", "tenant_id"]]
+    assert tombstones[0]["customer_id"] == erin
+
+
+async def test_an_erasure_racing_a_scored_interaction_leaves_nothing_of_the_person(
+    db: Database,
+) -> None:
+    tenant_id = uuid.uuid4()
+    for _ in range(10):
+        erin = uuid.uuid4()
+        await asyncio.gather(
+            deliver(db, route_interaction, scored(tenant_id, erin)),
+            deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin))),
+        )
+    routed = await items(db, tenant_id)
+    assert len(routed) == 10
+    assert {(i["customer_id"], i["author"]) for i in routed} == {(None, "{}")}
