@@ -408,8 +408,8 @@ def _repost_noise(
     Each term is fitted where it dominates (small expected counts: luck; large ones from many
     posts: 1/shape; from few posts: cascade luck) so that the median squared standardised
     residual is that of a normal variable: robust, so a few viral cascades cannot make every
-    count look worthless, as they would in a mean of squares. Too few people to tell:
-    `fallback` pseudo-reposts of prediction and Poisson counts.
+    count look worthless, as they would in a mean of squares. Too few people to tell a term:
+    `fallback` pseudo-reposts of prediction, Poisson counts, no cascade luck.
     """
     fit = mean > 0
     if fit.sum() < MIN_PRIOR_FIT:
@@ -421,7 +421,7 @@ def _repost_noise(
     large = ~small
     many = large & (k >= np.median(k[large])) if large.any() else large
     few = large & ~many
-    inverse_shape, luck, cascade = _MIN_INVERSE_SHAPE, 1.0, 0.0
+    inverse_shape, luck, cascade = 1.0 / max(fallback, 1e-9), 1.0, 0.0
     for _ in range(20):
         before = (inverse_shape, luck, cascade)
         # Each term's variance is linear in it: fixed + value · scale.
@@ -430,29 +430,34 @@ def _repost_noise(
             m[small] ** 2 * (h[small] + inverse_shape + cascade / k[small]),
             m[small],
             low=1.0,
+            unknown=1.0,
         )
         inverse_shape = _median_fit(
             squared[many],
             luck * m[many] + m[many] ** 2 * (h[many] + cascade / k[many]),
             m[many] ** 2,
             low=_MIN_INVERSE_SHAPE,
+            unknown=1.0 / max(fallback, 1e-9),
         )
         cascade = _median_fit(
             squared[few],
             luck * m[few] + m[few] ** 2 * (h[few] + inverse_shape),
             m[few] ** 2 / k[few],
             low=0.0,
+            unknown=0.0,
         )
         if np.allclose(before, (inverse_shape, luck, cascade), rtol=1e-2, atol=1e-4):
             break
     return inverse_shape, luck, cascade
 
 
-def _median_fit(squared: FloatArray, fixed: FloatArray, scale: FloatArray, *, low: float) -> float:
+def _median_fit(
+    squared: FloatArray, fixed: FloatArray, scale: FloatArray, *, low: float, unknown: float
+) -> float:
     """The smallest value (≥ `low`) at which squared residuals over `fixed + value · scale`
-    have the median of a squared standard normal; `low` where too few people tell."""
+    have the median of a squared standard normal; `unknown` where too few people tell."""
     if squared.size < MIN_PRIOR_FIT:
-        return low
+        return unknown
 
     def excess(value: float) -> float:
         return float(np.median(squared / np.maximum(fixed + value * scale, 1e-300))) - _CHI2_MEDIAN
