@@ -242,6 +242,11 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _reader(request: Request) -> AsyncIterator[AsyncSession]:
+    async with _runtime(request).db.reader() as session:
+        yield session
+
+
 async def _tenant(
     request: Request,
     x_tenant_id: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -269,6 +274,8 @@ async def _actor(
 # The commit happens before the response is sent (scope="function"), so a failed commit is
 # never reported as a success.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+# For endpoints that only read, statement by statement (see `Database.reader`).
+ReaderDep = Annotated[AsyncSession, Depends(_reader, scope="function")]
 TenantDep = Annotated[uuid.UUID, Depends(_tenant)]
 CorrelationDep = Annotated[str, Depends(_correlation)]
 ActorDep = Annotated[str | None, Depends(_actor)]

@@ -24,6 +24,7 @@ from shared import (
     PROBLEM_RESPONSES,
     CorrelationDep,
     Page,
+    ReaderDep,
     SessionDep,
     TenantDep,
     decode_cursor,
@@ -149,8 +150,8 @@ async def unmerge_customer(
 
 @router.post("/v1/identity/resolve", response_model=ResolveResponse)
 async def resolve(
-    data: ResolveRequest, session: SessionDep, tenant_id: TenantDep
+    data: ResolveRequest, session: ReaderDep, tenant_id: TenantDep
 ) -> ResolveResponse:
-    """Who are these people? Read-only."""
+    """Who are these people? Read-only (no transaction: each read stands alone)."""
     results = await service.resolve_records(session, tenant_id=tenant_id, records_in=data.records)
     return ResolveResponse(results=results)

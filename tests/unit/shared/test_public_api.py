@@ -26,6 +26,7 @@ EXPECTED = {
     "PayloadTooLarge",
     "ProblemError",
     "RabbitBroker",
+    "ReaderDep",
     "RequestContextMiddleware",
     "Resource",
     "ServiceDefinition",
