@@ -15,13 +15,19 @@ from support.handlers import deliver, event, migrated
 
 from services.routing.app import SERVICE
 from services.routing.queues.service import erase_customer, route_interaction
+from services.scoring.app import SERVICE as SCORING
+from services.scoring.scores import service as scoring
 from shared import Database
 from shared.contracts import (
+    AuthorClaims,
     CustomerErasedV1,
+    CustomerSnapshot,
     Envelope,
     InteractionFacts,
+    InteractionIdentifiedV1,
     InteractionScoredV1,
     RiskAssessment,
+    parse_envelope,
 )
 
 
@@ -97,3 +103,69 @@ async def test_an_erasure_racing_a_scored_interaction_leaves_nothing_of_the_pers
     routed = await items(db, tenant_id)
     assert len(routed) == 10
     assert {(i["customer_id"], i["author"]) for i in routed} == {(None, "{}")}
+
+
+async def test_a_late_interaction_of_an_erased_customer_reaches_routing_without_their_claims(
+    db: Database, fresh_database_url: str
+) -> None:
+    tenant_id, erin = uuid.uuid4(), uuid.uuid4()
+    facts = InteractionFacts(
+        channel="twitter",
+        visibility="public",
+        occurred_at=datetime.now(UTC),
+        sentiment=-0.8,
+        urgency=0.9,
+        author=AuthorClaims(
+            name="Erin Quackenbush",
+            email="erin.quackenbush@example.de",
+            phone="+49 171 2345678",
+            handle="@quackenbush",
+            profile_url="https://x.com/quackenbush",
+            followers=48_000,
+            following=310,
+            posts=9_000,
+            verified=True,
+        ),
+    )
+    erasure = event(tenant_id, CustomerErasedV1(customer_id=erin))
+    async with migrated(fresh_database_url, SCORING) as scoring_db:
+        await deliver(scoring_db, scoring.erase_customer, erasure)
+        await deliver(db, erase_customer, erasure)
+        # Identified as Erin before her erasure, delivered to scoring after it.
+        late = InteractionIdentifiedV1(
+            interaction_id=uuid.uuid4(),
+            facts=facts,
+            customer_id=erin,
+            decision="match",
+            probability=0.99,
+            customer=CustomerSnapshot(customer_id=erin, value=500),
+        )
+        await deliver(scoring_db, scoring.score_interaction, event(tenant_id, late))
+        sent = await sql(
+            scoring_db.url,
+            "SELECT envelope::text AS e FROM scoring.outbox "
+            "WHERE tenant_id = $1 AND type = 'interaction.scored.v1'",
+            tenant_id,
+        )
+    assert len(sent) == 1
+    scored_event = parse_envelope(sent[0]["e"])
+    await deliver(db, route_interaction, scored_event)
+    stored = await sql(
+        db.url,
+        "SELECT customer_id, priority, facts::text AS facts FROM routing.queue_items "
+        "WHERE tenant_id = $1",
+        tenant_id,
+    )
+
+    # Neither scoring's event nor routing's item carries anything the author claimed: with
+    # no customer on them, no later erasure could find it.
+    p: InteractionScoredV1 = scored_event.payload
+    assert (p.customer_id, p.facts.author) == (None, AuthorClaims())
+    assert "quackenbush" not in sent[0]["e"].lower()
+    assert len(stored) == 1
+    assert stored[0]["customer_id"] is None
+    assert "quackenbush" not in stored[0]["facts"].lower()
+    # What routing routes by is all there: channel, visibility, mood, urgency and the risk.
+    assert p.facts == facts.model_copy(update={"author": AuthorClaims()})
+    assert p.risk.value > 0
+    assert stored[0]["priority"] > 0

@@ -38,6 +38,7 @@ from services.scoring.scores.models import CustomerScore as StoredScore
 from services.scoring.scores.schemas import Score, ScorePoint
 from shared import NotFound, emit, get_logger
 from shared.contracts import (
+    AuthorClaims,
     CustomerMergedV1,
     CustomerScoreChangedV1,
     CustomerSnapshot,
@@ -174,12 +175,12 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
     """Score the author and the interaction's risk, keep the customer's score, announce.
 
     An erased customer's late interaction is scored as an unknown author's: nothing about
-    them is kept, and the scored event names no customer.
+    them is kept, and the scored event names no customer and carries none of their claims.
     """
     p: InteractionIdentifiedV1 = event.payload
     tenant_id = event.tenant_id
     now = datetime.now(UTC)
-    customer_id, snapshot = p.customer_id, p.customer
+    customer_id, snapshot, facts = p.customer_id, p.customer, p.facts
     if customer_id is not None:
         # First, before any row: an erasure takes the same turn, so either it deletes what
         # this stores or this sees its tombstone.
@@ -187,6 +188,10 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         if await erasures.is_erased(session, tenant_id=tenant_id, customer_id=customer_id):
             log.info("scoring.customer.erased_skipped", interaction_id=str(p.interaction_id))
             customer_id, snapshot = None, None
+            # Downstream stores what it is sent, and an event naming no customer is out of
+            # every later erasure's reach: the author's claims go no further than this
+            # scoring. Routing routes by the channel, visibility, mood, urgency and the risk.
+            facts = facts.model_copy(update={"author": AuthorClaims()})
     config = await config_for(session, tenant_id=tenant_id)
     stats_population = await population.cached(session, tenant_id=tenant_id)
     node = graph_handle(p.facts.channel, p.facts.author.handle)
@@ -243,7 +248,7 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         )
     payload = InteractionScoredV1(
         interaction_id=p.interaction_id,
-        facts=p.facts,
+        facts=facts,
         customer_id=customer_id,
         social_customer_score=score.social_customer_score,
         value_score=score.value_score,
