@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from integration.test_scoring import sql
+from support.handlers import deliver, event, migrated
 
 from services.scoring.app import SERVICE
 from services.scoring.engine import ScoringConfig
@@ -48,16 +49,8 @@ TIERS = {"bronze": 0.5, "silver": 10.0, "gold": 32.0, "platinum": 80.0}
 
 @pytest.fixture
 async def db(fresh_database_url: str) -> AsyncIterator[Database]:
-    database = Database(fresh_database_url, schema="scoring")
-    await database.migrate(SERVICE.migrations)
-    try:
+    async with migrated(fresh_database_url, SERVICE) as database:
         yield database
-    finally:
-        await database.dispose()
-
-
-def event(tenant_id: uuid.UUID, payload: Any) -> Envelope[Any]:
-    return Envelope.wrap(payload, source="test", tenant_id=tenant_id)
 
 
 def mentioned(tenant_id: uuid.UUID, customer_id: uuid.UUID, n: int) -> Envelope[Any]:
@@ -138,8 +131,7 @@ async def test_a_merge_announces_only_the_survivors_final_tier_in_any_delivery_o
                 snapshot=CustomerSnapshot(customer_id=survivor),
             )
         for n in range(3):
-            async with db.session() as session:
-                await record_mention(session, mentioned(tenant_id, merged, n))
+            await deliver(db, record_mention, mentioned(tenant_id, merged, n))
         await in_the_graph(db, tenant_id, merged)
         assert await tier_changes(db, tenant_id, survivor) == [(None, "unrated")]
 
@@ -152,8 +144,7 @@ async def test_a_merge_announces_only_the_survivors_final_tier_in_any_delivery_o
             ),
         )
         for handler in order:
-            async with db.session() as session:
-                await handler(session, merge)
+            await deliver(db, handler, merge)
 
         assert await stored_tier(db, tenant_id, survivor) == "gold"
         assert await stored_tier(db, tenant_id, merged) is None
@@ -207,19 +198,15 @@ async def test_events_delivered_after_an_erasure_never_score_the_person_again(
     db: Database,
 ) -> None:
     tenant_id, erin, other, merged = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    async with db.session() as session:
-        await score_interaction(session, identified(tenant_id, erin))
-    async with db.session() as session:
-        await record_mention(session, mentioned(tenant_id, erin, 0))
-    async with db.session() as session:
-        await erase_customer(session, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    await deliver(db, score_interaction, identified(tenant_id, erin))
+    await deliver(db, record_mention, mentioned(tenant_id, erin, 0))
+    await deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin)))
     assert await held_about(db, tenant_id, erin) == []
     announced = await tier_changes(db, tenant_id, erin)
     assert announced
 
     # Someone merged into Erin before her erasure, with a score, a mention and a handle.
-    async with db.session() as session:
-        await record_mention(session, mentioned(tenant_id, merged, 0))
+    await deliver(db, record_mention, mentioned(tenant_id, merged, 0))
     await in_the_graph(db, tenant_id, merged)
     assert await held_about(db, tenant_id, merged) == ["graph", "history", "mention", "score"]
 
@@ -242,8 +229,7 @@ async def test_events_delivered_after_an_erasure_never_score_the_person_again(
         (follow_merge, event(tenant_id, CustomerMergedV1(survivor_id=erin, merged_id=merged))),
     ]
     for handler, late_event in late:
-        async with db.session() as session:
-            await handler(session, late_event)
+        await deliver(db, handler, late_event)
 
     assert await held_about(db, tenant_id, erin, merged) == []
     assert await tier_changes(db, tenant_id, erin) == announced
@@ -263,14 +249,12 @@ async def test_absurd_master_data_in_an_identification_still_scores_the_interact
     db: Database,
 ) -> None:
     tenant_id, ada = uuid.uuid4(), uuid.uuid4()
-    async with db.session() as session:
-        await score_interaction(session, identified(tenant_id, ada, value=700.0))
+    await deliver(db, score_interaction, identified(tenant_id, ada, value=700.0))
     # 1e400 arrives as infinity; a negative value, NaN and absurd audiences are data errors too.
     for value in (float("inf"), float("nan"), -5.0, 1e300):
-        async with db.session() as session:
-            await score_interaction(
-                session, identified(tenant_id, ada, value=value, followers=10**15)
-            )
+        await deliver(
+            db, score_interaction, identified(tenant_id, ada, value=value, followers=10**15)
+        )
     rows = await sql(
         db.url,
         "SELECT customer_value, social_customer_score FROM scoring.customer_scores "
@@ -291,15 +275,10 @@ async def test_absurd_master_data_in_an_identification_still_scores_the_interact
 
 async def test_an_erasure_racing_an_interaction_leaves_no_score(db: Database) -> None:
     tenant_id = uuid.uuid4()
-
-    async def run(handler: Any, delivered: Envelope[Any]) -> None:
-        async with db.session() as session:
-            await handler(session, delivered)
-
     for _ in range(10):
         erin = uuid.uuid4()
         await asyncio.gather(
-            run(score_interaction, identified(tenant_id, erin)),
-            run(erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin))),
+            deliver(db, score_interaction, identified(tenant_id, erin)),
+            deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin))),
         )
         assert await held_about(db, tenant_id, erin) == []
