@@ -18,6 +18,7 @@ import pytest
 from integration.test_scoring import sql
 from support.handlers import deliver, event, migrated
 
+from services.routing.app import SERVICE as ROUTING
 from services.scoring.app import SERVICE
 from services.scoring.engine import ScoringConfig
 from services.scoring.mentions.service import record_mention
@@ -282,3 +283,33 @@ async def test_an_erasure_racing_an_interaction_leaves_no_score(db: Database) ->
             deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin))),
         )
         assert await held_about(db, tenant_id, erin) == []
+
+
+async def test_an_erasure_racing_a_mention_leaves_nothing_of_the_person(db: Database) -> None:
+    tenant_id = uuid.uuid4()
+    for n in range(10):
+        erin = uuid.uuid4()
+        await asyncio.gather(
+            deliver(db, record_mention, mentioned(tenant_id, erin, n)),
+            deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin))),
+        )
+        assert await held_about(db, tenant_id, erin) == []
+
+
+async def test_scorings_tombstones_are_the_table_every_service_keeps(
+    db: Database, fresh_database_url: str
+) -> None:
+    """Scoring's tombstones predate `shared.ErasedCustomers`, which now reads and writes them:
+    its migration made the table the shared class makes for routing and ingest."""
+    query = (
+        "SELECT c.column_name, c.data_type, c.is_nullable, k.constraint_name "
+        "FROM information_schema.columns AS c LEFT JOIN information_schema.key_column_usage "
+        "AS k USING (table_schema, table_name, column_name) "
+        "WHERE c.table_schema = $1 AND c.table_name = 'erased_customers' "
+        "ORDER BY c.ordinal_position"
+    )
+    async with migrated(fresh_database_url, ROUTING):
+        routing = await sql(db.url, query, "routing")
+    scoring = await sql(db.url, query, "scoring")
+    assert [tuple(r) for r in scoring] == [tuple(r) for r in routing]
+    assert [r["column_name"] for r in scoring] == ["tenant_id", "customer_id", "erased_at"]

@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.erasures import repository as erasures
+from services.scoring.db import erasures
 from services.scoring.mentions import repository
-from services.scoring.mentions.signals import lock_customer
 from services.scoring.population import service as population
 from services.scoring.scores.service import config_for, rescore, rescore_customer
 from shared import Database, get_logger
@@ -29,8 +28,11 @@ async def record_mention(session: AsyncSession, event: Envelope[Any]) -> None:
     and an item naming a customer erased since is not kept."""
     p: CustomerMentionedV1 = event.payload
     now = datetime.now(UTC)
-    await lock_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
-    if await erasures.is_erased(session, tenant_id=event.tenant_id, customer_id=p.customer_id):
+    # The customer's turn, until the transaction ends: an erasure takes it too, and so does
+    # every count of the customer's mentions for a score (which would otherwise miss this one).
+    if await erasures.erased_among(
+        session, tenant_id=event.tenant_id, customer_ids=[p.customer_id]
+    ):
         log.info("scoring.customer.erased_skipped", interaction_id=str(p.interaction_id))
         return
     added = await repository.add(

@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.engine.inputs import MAX_COUNT, MAX_OUTLETS
-from services.scoring.locks import xact_lock
 from services.scoring.mentions import repository
 from services.scoring.mentions.repository import NewsSummary
 
-__all__ = ["WINDOW", "lock_customer", "news_expiry", "news_signals"]
+__all__ = ["WINDOW", "news_expiry", "news_signals"]
 
 # Being in the news is authority while people remember it; older items no longer count.
 WINDOW = timedelta(days=365)
@@ -46,14 +45,3 @@ async def news_expiry(
         session, tenant_id=tenant_id, customer_id=customer_id, since=now - WINDOW
     )
     return None if oldest is None else oldest + WINDOW
-
-
-async def lock_customer(
-    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
-) -> None:
-    """Take turns with every other count of this customer's mentions until the transaction ends.
-
-    A new mention and a new score of the same person otherwise each count without seeing the
-    other, and the later write keeps a count that misses one.
-    """
-    await xact_lock(session, f"news:{customer_id}", tenant_id)

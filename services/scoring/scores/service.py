@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.db import messaging
+from services.scoring.db import erasures, messaging
 from services.scoring.engine import (
     KNOWN_NETWORKS,
     CustomerScore,
@@ -25,13 +25,12 @@ from services.scoring.engine import (
     velocity_per_hour,
 )
 from services.scoring.engine.inputs import MAX_COUNT
-from services.scoring.erasures import repository as erasures
 from services.scoring.graph import repository as graph_repository
 from services.scoring.graph.repository import GraphStats
 from services.scoring.graph.service import erase_customer as erase_from_graph
 from services.scoring.graph.service import graph_handle
 from services.scoring.mentions import repository as mentions_repository
-from services.scoring.mentions.signals import lock_customer, news_expiry, news_signals
+from services.scoring.mentions.signals import news_expiry, news_signals
 from services.scoring.population import service as population
 from services.scoring.scores import repository
 from services.scoring.scores.models import CustomerScore as StoredScore
@@ -181,17 +180,15 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
     tenant_id = event.tenant_id
     now = datetime.now(UTC)
     customer_id, snapshot, facts = p.customer_id, p.customer, p.facts
-    if customer_id is not None:
-        # First, before any row: an erasure takes the same turn, so either it deletes what
-        # this stores or this sees its tombstone.
-        await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
-        if await erasures.is_erased(session, tenant_id=tenant_id, customer_id=customer_id):
-            log.info("scoring.customer.erased_skipped", interaction_id=str(p.interaction_id))
-            customer_id, snapshot = None, None
-            # Downstream stores what it is sent, and an event naming no customer is out of
-            # every later erasure's reach: the author's claims go no further than this
-            # scoring. Routing routes by the channel, visibility, mood, urgency and the risk.
-            facts = facts.model_copy(update={"author": AuthorClaims()})
+    # First, before any row: the customer's turn, which an erasure takes too, so either it
+    # deletes what this stores or this sees its tombstone.
+    if await erasures.erased_among(session, tenant_id=tenant_id, customer_ids=[customer_id]):
+        log.info("scoring.customer.erased_skipped", interaction_id=str(p.interaction_id))
+        customer_id, snapshot = None, None
+        # Downstream stores what it is sent, and an event naming no customer is out of
+        # every later erasure's reach: the author's claims go no further than this
+        # scoring. Routing routes by the channel, visibility, mood, urgency and the risk.
+        facts = facts.model_copy(update={"author": AuthorClaims()})
     config = await config_for(session, tenant_id=tenant_id)
     stats_population = await population.cached(session, tenant_id=tenant_id)
     node = graph_handle(p.facts.channel, p.facts.author.handle)
@@ -399,10 +396,7 @@ async def forget_customer(
     and delivered after it (an interaction, a mention, a merge or unmerge) from scoring the
     person again; it is written under the customer's turn, which every scoring path takes first.
     """
-    await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
-    await erasures.record(
-        session, tenant_id=tenant_id, customer_id=customer_id, now=datetime.now(UTC)
-    )
+    await erasures.record(session, tenant_id=tenant_id, customer_id=customer_id)
     await repository.erase(session, tenant_id=tenant_id, customer_id=customer_id)
     await erase_from_graph(session, tenant_id=tenant_id, customer_id=customer_id)
     counted_for = await mentions_repository.erase(
@@ -411,15 +405,6 @@ async def forget_customer(
     for other in sorted(counted_for - {customer_id}):
         await rescore_customer(session, tenant_id=tenant_id, customer_id=other, causation=causation)
     log.info("scoring.customer.erased", tenant_id=str(tenant_id))
-
-
-async def lock_customers(
-    session: AsyncSession, *, tenant_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
-) -> None:
-    """Take every customer's turn (`lock_customer`) in one order, before any row is touched: a
-    handler of two customers never waits for one while holding a row the other's needs."""
-    for customer_id in sorted(set(customer_ids)):
-        await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
 
 
 async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
@@ -432,8 +417,12 @@ async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
     """
     p: CustomerMergedV1 = event.payload
     tenant_id = event.tenant_id
-    await lock_customers(session, tenant_id=tenant_id, customer_ids=(p.survivor_id, p.merged_id))
-    if await erasures.is_erased(session, tenant_id=tenant_id, customer_id=p.survivor_id):
+    # Both customers' turns, in one order, before any row is touched: a handler of two
+    # customers never waits for one while holding a row the other's needs.
+    erased = await erasures.erased_among(
+        session, tenant_id=tenant_id, customer_ids=[p.survivor_id, p.merged_id]
+    )
+    if p.survivor_id in erased:
         # Merged into somebody erased since: the merged customer is that person too (identity
         # erases them with the survivor), so what scoring holds about them goes as well.
         await forget_customer(session, tenant_id=tenant_id, customer_id=p.merged_id)
@@ -468,7 +457,10 @@ async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
     """
     p: CustomerUnmergedV1 = event.payload
     tenant_id = event.tenant_id
-    await lock_customers(session, tenant_id=tenant_id, customer_ids=(p.survivor_id, p.restored_id))
+    # Both customers' turns first, as in a merge.
+    erased = await erasures.erased_among(
+        session, tenant_id=tenant_id, customer_ids=[p.survivor_id, p.restored_id]
+    )
     handles = await graph_repository.restore_customer(
         session,
         tenant_id=tenant_id,
@@ -478,9 +470,6 @@ async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
     )
     await mentions_repository.follow_unmerge(
         session, tenant_id=tenant_id, survivor_id=p.survivor_id, restored_id=p.restored_id
-    )
-    erased = await erasures.erased_among(
-        session, tenant_id=tenant_id, customer_ids=[p.survivor_id, p.restored_id]
     )
     # A v1 event (a producer not yet upgraded) carries no master data: the stored score is
     # rescored as it is, and a restored customer without one waits for its next interaction.
@@ -524,8 +513,7 @@ async def rescore_customer(
     own. With neither a stored score nor a snapshot there is nothing to score, and an erased
     customer is never scored again.
     """
-    await lock_customer(session, tenant_id=tenant_id, customer_id=customer_id)
-    if await erasures.is_erased(session, tenant_id=tenant_id, customer_id=customer_id):
+    if await erasures.erased_among(session, tenant_id=tenant_id, customer_ids=[customer_id]):
         log.info("scoring.customer.erased_skipped", customer_id=str(customer_id))
         return
     config = await config_for(session, tenant_id=tenant_id)
