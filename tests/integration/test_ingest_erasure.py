@@ -143,3 +143,44 @@ async def test_an_erasure_racing_an_identification_leaves_nothing_of_the_person(
     held = await interactions(db, tenant_id)
     assert len(held) == 10
     assert {(i["customer_id"], i["text"], i["author"]) for i in held.values()} == {(None, "", "{}")}
+
+
+async def test_an_erasure_leaves_neither_the_thread_nor_the_similarity_key_of_the_persons_items(
+    db: Database,
+) -> None:
+    tenant_id, erin, otto = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    async def message(thread: str, text: str) -> uuid.UUID:
+        # A Messenger conversation is threaded by the page and the person's page-scoped id.
+        data = InteractionCreate(
+            channel="facebook",
+            visibility="private",
+            external_id=f"m_{uuid.uuid4().hex}",
+            author={"name": "Erin"},
+            text=text,
+            thread_key=thread,
+        )
+        async with db.session() as session:
+            accepted = await receive(session, tenant_id=tenant_id, data=data, correlation_id="t")
+        return accepted.id
+
+    erins_thread, ottos_thread = "104857600012345:7209183746501928", "104857600012345:1"
+    linked = await message(erins_thread, "Mein Router ist seit Tagen tot.")
+    late = await message(erins_thread, "Immer noch kein Internet.")
+    kept = await message(ottos_thread, "Die Rechnung ist falsch.")
+    await deliver(db, on_identified, identified(tenant_id, linked, erin))
+    await deliver(db, on_identified, identified(tenant_id, kept, otto))
+    await deliver(db, on_customer_erased, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    # Identified as Erin before her erasure, delivered after it.
+    await deliver(db, on_identified, identified(tenant_id, late, erin))
+
+    rows = await sql(
+        db.url,
+        "SELECT id, thread_key, similarity_key FROM ingest.interactions WHERE tenant_id = $1",
+        tenant_id,
+    )
+    held = {r["id"]: (r["thread_key"], r["similarity_key"]) for r in rows}
+    assert held[linked] == held[late] == (None, None)
+    # Nobody erased keeps what is theirs.
+    assert held[kept][0] == ottos_thread
+    assert held[kept][1]

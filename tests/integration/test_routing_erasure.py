@@ -17,7 +17,7 @@ from services.routing.app import SERVICE
 from services.routing.queues.service import erase_customer, route_interaction
 from services.scoring.app import SERVICE as SCORING
 from services.scoring.scores import service as scoring
-from shared import Database
+from shared import Database, make_similarity_key
 from shared.contracts import (
     AuthorClaims,
     CustomerErasedV1,
@@ -37,12 +37,19 @@ async def db(fresh_database_url: str) -> AsyncIterator[Database]:
         yield database
 
 
-def scored(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Envelope[Any]:
+# A Messenger conversation is threaded by the page and the person's page-scoped user id.
+MESSENGER_THREAD = "104857600012345:7209183746501928"
+
+
+def scored(tenant_id: uuid.UUID, customer_id: uuid.UUID, **overrides: Any) -> Envelope[Any]:
     facts = InteractionFacts(
-        channel="twitter",
-        visibility="public",
-        occurred_at=datetime.now(UTC),
-        author={"name": "Erin Example", "handle": "@erin", "followers": 48_000},
+        **{
+            "channel": "twitter",
+            "visibility": "public",
+            "occurred_at": datetime.now(UTC),
+            "author": {"name": "Erin Example", "handle": "@erin", "followers": 48_000},
+            **overrides,
+        }
     )
     return event(
         tenant_id,
@@ -105,6 +112,45 @@ async def test_an_erasure_racing_a_scored_interaction_leaves_nothing_of_the_pers
     assert {(i["customer_id"], i["author"]) for i in routed} == {(None, "{}")}
 
 
+async def test_an_erasure_leaves_neither_the_thread_nor_the_similarity_key_of_the_persons_items(
+    db: Database,
+) -> None:
+    tenant_id, erin, otto = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    def message(customer_id: uuid.UUID, thread: str, text: str) -> Envelope[Any]:
+        return scored(
+            tenant_id,
+            customer_id,
+            channel="facebook",
+            visibility="private",
+            author={"name": "Erin Example"},
+            thread_key=thread,
+            similarity_key=make_similarity_key(text),
+        )
+
+    await deliver(db, route_interaction, message(erin, MESSENGER_THREAD, "Mein Router ist tot"))
+    await deliver(db, route_interaction, message(otto, "104857600012345:1", "Rechnung falsch"))
+    await deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    # Scored before the erasure, delivered after it.
+    await deliver(db, route_interaction, message(erin, MESSENGER_THREAD, "Immer noch tot"))
+
+    rows = await sql(
+        db.url,
+        "SELECT customer_id, priority, facts::text AS facts, facts ->> 'thread_key' AS thread, "
+        "facts ->> 'similarity_key' AS similarity FROM routing.queue_items "
+        "WHERE tenant_id = $1 ORDER BY created_at",
+        tenant_id,
+    )
+    erins, ottos = [rows[0], rows[2]], rows[1]
+    for item in erins:
+        assert (item["customer_id"], item["thread"], item["similarity"]) == (None, None, None)
+        assert "7209183746501928" not in item["facts"]
+        assert item["priority"] is not None
+    # Nobody erased keeps what is theirs.
+    assert (ottos["customer_id"], ottos["thread"]) == (otto, "104857600012345:1")
+    assert ottos["similarity"] == make_similarity_key("Rechnung falsch")
+
+
 async def test_a_late_interaction_of_an_erased_customer_reaches_routing_without_their_claims(
     db: Database, fresh_database_url: str
 ) -> None:
@@ -126,6 +172,8 @@ async def test_a_late_interaction_of_an_erased_customer_reaches_routing_without_
             posts=9_000,
             verified=True,
         ),
+        thread_key=MESSENGER_THREAD,
+        similarity_key=make_similarity_key("Seit drei Tagen kein Internet"),
     )
     erasure = event(tenant_id, CustomerErasedV1(customer_id=erin))
     async with migrated(fresh_database_url, SCORING) as scoring_db:
@@ -157,15 +205,20 @@ async def test_a_late_interaction_of_an_erased_customer_reaches_routing_without_
         tenant_id,
     )
 
-    # Neither scoring's event nor routing's item carries anything the author claimed: with
-    # no customer on them, no later erasure could find it.
+    # Neither scoring's event nor routing's item carries anything the author claimed, their
+    # thread or their text's similarity key: with no customer on them, no later erasure could
+    # find it.
     p: InteractionScoredV1 = scored_event.payload
     assert (p.customer_id, p.facts.author) == (None, AuthorClaims())
-    assert "quackenbush" not in sent[0]["e"].lower()
+    assert (p.facts.thread_key, p.facts.similarity_key) == (None, None)
     assert len(stored) == 1
     assert stored[0]["customer_id"] is None
-    assert "quackenbush" not in stored[0]["facts"].lower()
+    for personal in ("Quackenbush", "7209183746501928", str(facts.similarity_key)):
+        assert personal.lower() not in sent[0]["e"].lower()
+        assert personal.lower() not in stored[0]["facts"].lower()
     # What routing routes by is all there: channel, visibility, mood, urgency and the risk.
-    assert p.facts == facts.model_copy(update={"author": AuthorClaims()})
+    assert p.facts == facts.model_copy(
+        update={"author": AuthorClaims(), "thread_key": None, "similarity_key": None}
+    )
     assert p.risk.value > 0
     assert stored[0]["priority"] > 0

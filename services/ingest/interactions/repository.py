@@ -170,7 +170,10 @@ async def _erase(session: AsyncSession, *where: sa.ColumnElement[bool]) -> int:
             extracted={},
             attachments=[],
             meta={"erased": True},
+            # A hash of the text's meaning, and the channel's thread id, which for a private
+            # message is the person's id on the network (Messenger: "<page id>:<PSID>").
             similarity_key=None,
+            thread_key=None,
             customer_id=None,
             updated_at=datetime.now(UTC),
         )

@@ -7,12 +7,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.routing.queues.models import Queue, QueueItem
 
 ITEM_STATES = ("pending", "waiting", "responded", "done")
+
+# What an erasure leaves of an item's facts: everything routing routes by, nothing that points
+# at the person. The author's claims; the channel's thread id, which for a private message is
+# the person's id on the network (Messenger: "<page id>:<PSID>"), and which threads nothing
+# once the person's texts are gone; the hash of the text's meaning.
+ERASED_FACTS: dict[str, Any] = {"author": {}, "similarity_key": None, "thread_key": None}
 
 
 async def default_queue(session: AsyncSession, *, tenant_id: uuid.UUID) -> Queue:
@@ -137,11 +143,9 @@ async def erase_customer(
         .where(QueueItem.tenant_id == tenant_id, QueueItem.customer_id == customer_id)
         .values(
             customer_id=None,
-            facts=sa.func.jsonb_set(
-                sa.func.coalesce(QueueItem.facts, sa.text("'{}'::jsonb")),
-                sa.text("'{author}'"),
-                sa.text("'{}'::jsonb"),
-            ),
+            facts=sa.func.coalesce(QueueItem.facts, sa.text("'{}'::jsonb")).op(
+                "||", return_type=JSONB
+            )(sa.cast(sa.literal(ERASED_FACTS, JSONB), JSONB)),
             updated_at=datetime.now(UTC),
         )
     )

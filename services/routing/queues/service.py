@@ -54,13 +54,14 @@ async def route_interaction(session: AsyncSession, event: Envelope[Any]) -> None
     """Put a scored interaction into its queue with a priority and recommendations.
 
     Scored before its customer's erasure and delivered after it, the item is kept as the
-    erasure leaves items: its place and priority, neither its customer nor its author.
+    erasure leaves items: its place and priority, neither its customer nor its author, its
+    thread or its text's similarity key.
     """
     p: InteractionScoredV1 = event.payload
     customer_id, facts = p.customer_id, p.facts.model_dump(mode="json")
     if await erasures.erased_among(session, tenant_id=event.tenant_id, customer_ids=[customer_id]):
         log.info("routing.customer.erased_skipped", interaction_id=str(p.interaction_id))
-        customer_id, facts = None, {**facts, "author": {}}
+        customer_id, facts = None, {**facts, **repository.ERASED_FACTS}
     queue = await repository.default_queue(session, tenant_id=event.tenant_id)
     decision = decide(p)
     await repository.upsert_item(

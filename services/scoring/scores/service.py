@@ -174,7 +174,8 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
     """Score the author and the interaction's risk, keep the customer's score, announce.
 
     An erased customer's late interaction is scored as an unknown author's: nothing about
-    them is kept, and the scored event names no customer and carries none of their claims.
+    them is kept, and the scored event names no customer and carries none of their claims,
+    nor the thread or the similarity key.
     """
     p: InteractionIdentifiedV1 = event.payload
     tenant_id = event.tenant_id
@@ -186,9 +187,13 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         log.info("scoring.customer.erased_skipped", interaction_id=str(p.interaction_id))
         customer_id, snapshot = None, None
         # Downstream stores what it is sent, and an event naming no customer is out of
-        # every later erasure's reach: the author's claims go no further than this
-        # scoring. Routing routes by the channel, visibility, mood, urgency and the risk.
-        facts = facts.model_copy(update={"author": AuthorClaims()})
+        # every later erasure's reach: the author's claims, the thread (a private message's
+        # is the person's id on the network) and the hash of the text's meaning go no
+        # further than this scoring. Routing routes by the channel, visibility, mood,
+        # urgency and the risk.
+        facts = facts.model_copy(
+            update={"author": AuthorClaims(), "thread_key": None, "similarity_key": None}
+        )
     config = await config_for(session, tenant_id=tenant_id)
     stats_population = await population.cached(session, tenant_id=tenant_id)
     node = graph_handle(p.facts.channel, p.facts.author.handle)
