@@ -334,6 +334,10 @@ async def test_resolve_answers_a_batch_with_decisions_and_explanations(platform)
     _, key = await platform.new_tenant("resolve")
     async with platform.client(key) as client:
         kathi = await customer(client)
+        max_ = await customer(
+            client, customer_number="M-1", given_name="Max", family_name="Mustermann",
+            emails=["max@example.de"], phones=[],
+        )  # fmt: skip
         response = await client.post(
             "/v1/identity/resolve",
             json={
@@ -342,14 +346,20 @@ async def test_resolve_answers_a_batch_with_decisions_and_explanations(platform)
                     {"name": "Katharina Schneider", "postcode": "50667"},
                     {"name": "Katharina Schneider"},
                     {"name": "Otto Normal", "city": "Bremen"},
+                    {"email": "max@example.de", "name": "Katharina Schneider"},
                 ]
             },
         )
         assert response.status_code == 200, response.text
         results = response.json()["results"]
-        assert [r["decision"] for r in results] == ["match", "match", "review", "no_match"]
+        assert [r["decision"] for r in results] == ["match", "match", "review", "no_match", "match"]
         assert [r["customer_id"] for r in results[:3]] == [kathi["id"]] * 3
         assert results[3]["customer_id"] is None
+        # A batch answers each record from its own identifiers and candidates.
+        assert (results[4]["customer_id"], results[4]["explanation"][0]["field"]) == (
+            max_["id"],
+            "email",
+        )
         assert all(r["model_version"] for r in results)
         assert {e["field"] for e in results[1]["explanation"]} >= {"given_name", "location"}
         bad = await client.post("/v1/identity/resolve", json={"records": []})

@@ -484,6 +484,11 @@ async def resolve_exact(
 ) -> Resolution:
     """Deterministic step: the same verified identifier means the same person."""
     found = await repository.find_by_identities(session, tenant_id=tenant_id, keys=personal(keys))
+    return _exact(found)
+
+
+def _exact(found: list[repository.Held]) -> Resolution:
+    """The exact step's decision from the holders of a record's identifiers, verified first."""
     if not found:
         return Resolution(customer_id=None, probability=0.0, decision="no_match")
     best = found[0]
@@ -517,27 +522,35 @@ def record_keys(record: PersonRecord) -> list[tuple[str, str]]:
 async def resolve_records(
     session: AsyncSession, *, tenant_id: uuid.UUID, records_in: list[PersonRecord]
 ) -> list[Resolution]:
-    """Exact identifiers first, then the model; read-only."""
+    """Exact identifiers first, then the model; read-only. Two round trips for any number of
+    records: the holders of every record's identifiers, then the candidates of the rest."""
     resolver = await resolution.resolver_for(session, tenant_id=tenant_id)
-    out = []
-    for record in records_in:
-        exact = await resolve_exact(session, tenant_id=tenant_id, keys=record_keys(record))
+    wanted = [set(personal(record_keys(record))) for record in records_in]
+    held = await repository.find_by_identities(
+        session, tenant_id=tenant_id, keys=[key for keys in wanted for key in keys]
+    )
+    # Each record's holders, in the order read: verified first.
+    out = [_exact([h for h in held if (h.kind, h.value) in keys]) for keys in wanted]
+    open_ = [n for n, exact in enumerate(out) if exact.customer_id is None]
+    for n, exact in enumerate(out):
         if exact.customer_id is not None:
-            out.append(exact.model_copy(update={"model_version": resolver.model.version}))
-            continue
-        fragment = records.fragment_record(**record.model_dump(exclude={"network"}))
-        outcome = await resolution.resolve(
-            session, tenant_id=tenant_id, fragment=fragment, resolver=resolver
-        )
-        out.append(
-            Resolution(
-                customer_id=outcome.customer_id,
-                probability=outcome.probability,
-                decision=outcome.decision,  # type: ignore[arg-type]
-                explanation=outcome.explanation,
-                model_version=outcome.model_version,
-                also_matching=list(outcome.also_matching),
-            )
+            out[n] = exact.model_copy(update={"model_version": resolver.model.version})
+    outcomes = await resolution.resolve_many(
+        session,
+        tenant_id=tenant_id,
+        fragments=[
+            records.fragment_record(**records_in[n].model_dump(exclude={"network"})) for n in open_
+        ],
+        resolver=resolver,
+    )
+    for n, outcome in zip(open_, outcomes, strict=True):
+        out[n] = Resolution(
+            customer_id=outcome.customer_id,
+            probability=outcome.probability,
+            decision=outcome.decision,  # type: ignore[arg-type]
+            explanation=outcome.explanation,
+            model_version=outcome.model_version,
+            also_matching=list(outcome.also_matching),
         )
     return out
 

@@ -20,29 +20,38 @@ from services.identity.resolution.models import (
     TenantConfig,
 )
 
-# One round trip: each key's postings, capped at MAX_POSTINGS + 1 by a LIMIT per key (an
-# index-only probe each); keys over the cap single nobody out and are dropped; the
-# MAX_CANDIDATES records sharing the most usable keys; then those records (of this tenant: a
-# posting key is a hash, so another tenant's record could share it).
+# One round trip for a batch of fragments (`n` numbers them): each key's postings, capped at
+# MAX_POSTINGS + 1 by a LIMIT per key (an index-only probe each); keys over the cap single nobody
+# out and are dropped; per fragment, the MAX_CANDIDATES records sharing the most usable keys;
+# then those records (of this tenant: a posting key is a hash, so another tenant's record could
+# share it).
 _CANDIDATES = sa.text(
     """
-    WITH postings AS (
-        SELECT k.key, b.record_id
-        FROM unnest(CAST(:keys AS text[])) AS k(key)
+    WITH wanted AS (
+        SELECT k.n, k.key FROM unnest(CAST(:ns AS int[]), CAST(:keys AS text[])) AS k(n, key)
+    ),
+    postings AS (
+        SELECT w.n, w.key, b.record_id
+        FROM wanted AS w
         CROSS JOIN LATERAL (
             SELECT record_id FROM identity.blocking_postings
-            WHERE key = identity.posting_key(:tenant_id, k.key)
+            WHERE key = identity.posting_key(:tenant_id, w.key)
             LIMIT :cap
         ) AS b
     ),
-    usable AS (SELECT key FROM postings GROUP BY key HAVING count(*) < :cap),
+    usable AS (SELECT n, key FROM postings GROUP BY n, key HAVING count(*) < :cap),
     ranked AS (
-        SELECT p.record_id FROM postings p JOIN usable u USING (key)
-        GROUP BY p.record_id ORDER BY count(*) DESC, p.record_id LIMIT :top
+        SELECT n, record_id FROM (
+            SELECT p.n, p.record_id,
+                   row_number() OVER (PARTITION BY p.n ORDER BY count(*) DESC, p.record_id) AS rank
+            FROM postings AS p JOIN usable AS u USING (n, key)
+            GROUP BY p.n, p.record_id
+        ) AS shared
+        WHERE rank <= :top
     )
-    SELECT r.id, r.customer_id, r.record
-    FROM identity.match_records AS r
-    WHERE r.id IN (SELECT record_id FROM ranked) AND r.tenant_id = :tenant_id
+    SELECT ranked.n, r.id, r.customer_id, r.record
+    FROM ranked JOIN identity.match_records AS r ON r.id = ranked.record_id
+    WHERE r.tenant_id = :tenant_id
     """
 )
 _DELETE_POSTINGS = sa.text(
@@ -61,22 +70,37 @@ _INSERT_POSTINGS = sa.text(
 )
 
 
+Candidate = tuple[uuid.UUID, uuid.UUID, dict[str, Any]]
+
+
 async def candidates(
     session: AsyncSession, *, tenant_id: uuid.UUID, keys: Sequence[str]
-) -> list[tuple[uuid.UUID, uuid.UUID, dict[str, Any]]]:
+) -> list[Candidate]:
     """(record id, customer id, standardised record) for every record sharing a usable key."""
-    if not keys:
-        return []
+    return (await candidates_of(session, tenant_id=tenant_id, fragments=[keys]))[0]
+
+
+async def candidates_of(
+    session: AsyncSession, *, tenant_id: uuid.UUID, fragments: Sequence[Sequence[str]]
+) -> list[list[Candidate]]:
+    """`candidates` for each fragment's keys, in one round trip."""
+    out: list[list[Candidate]] = [[] for _ in fragments]
+    numbers = [n for n, keys in enumerate(fragments) for _ in keys]
+    if not numbers:
+        return out
     rows = await session.execute(
         _CANDIDATES,
         {
-            "keys": list(keys),
+            "ns": numbers,
+            "keys": [key for keys in fragments for key in keys],
             "tenant_id": tenant_id,
             "cap": MAX_POSTINGS + 1,
             "top": MAX_CANDIDATES,
         },
     )
-    return [(r[0], r[1], r[2]) for r in rows]
+    for n, record_id, customer_id, record in rows:
+        out[n].append((record_id, customer_id, record))
+    return out
 
 
 async def records_of(session: AsyncSession, *, customer_id: uuid.UUID) -> list[MatchRecord]:

@@ -7,6 +7,7 @@ import asyncio
 import math
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -148,8 +149,30 @@ async def resolve(
     session: AsyncSession, *, tenant_id: uuid.UUID, fragment: StandardRecord, resolver: Resolver
 ) -> Outcome:
     """Candidates from PostgreSQL, then the Resolver; the online hot path."""
-    keys = records.keys_of(fragment)
-    rows = await repository.candidates(session, tenant_id=tenant_id, keys=keys)
+    return (
+        await resolve_many(session, tenant_id=tenant_id, fragments=[fragment], resolver=resolver)
+    )[0]
+
+
+async def resolve_many(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    fragments: Sequence[StandardRecord],
+    resolver: Resolver,
+) -> list[Outcome]:
+    """`resolve` for a batch: every fragment's candidates in one round trip."""
+    found = await repository.candidates_of(
+        session, tenant_id=tenant_id, fragments=[records.keys_of(f) for f in fragments]
+    )
+    return [
+        _decide(fragment, rows, resolver) for fragment, rows in zip(fragments, found, strict=True)
+    ]
+
+
+def _decide(
+    fragment: StandardRecord, rows: list[repository.Candidate], resolver: Resolver
+) -> Outcome:
     owner = {str(r[0]): r[1] for r in rows}
     candidates = [records.record_from_json(str(r[0]), r[2]) for r in rows]
     result = resolver.resolve(fragment, candidates)
