@@ -48,17 +48,27 @@ async def test_the_records_sharing_the_most_keys_are_the_candidates(db, monkeypa
     elsewhere = await _store(db, uuid.uuid4(), ["a:1", "b:1", "c:1"])
     fragment = ["a:1", "b:1", "c:1"]
 
+    async def candidates(keys: list[str]) -> list[repository.Candidate]:
+        (found,) = await repository.candidates_of(session, tenant_id=tenant, fragments=[keys])
+        return found
+
     async with db.session() as session:
-        every = await repository.candidates(session, tenant_id=tenant, keys=fragment)
+        every = await candidates(fragment)
         assert {r[0] for r in every} == {three, two, one}  # never another tenant's
         monkeypatch.setattr(repository, "MAX_CANDIDATES", 2)
-        best = await repository.candidates(session, tenant_id=tenant, keys=fragment)
+        best = await candidates(fragment)
         assert {r[0] for r in best} == {three, two}
         # "a:1" is held by three records here: over a cap of two it singles nobody out.
         monkeypatch.setattr(repository, "MAX_POSTINGS", 2)
         monkeypatch.setattr(repository, "MAX_CANDIDATES", 10)
-        usable = await repository.candidates(session, tenant_id=tenant, keys=fragment)
+        usable = await candidates(fragment)
         assert {r[0] for r in usable} == {three, two}
+        # A batch: each fragment gets its own best records, the cap counted per fragment.
+        monkeypatch.setattr(repository, "MAX_CANDIDATES", 1)
+        batch = await repository.candidates_of(
+            session, tenant_id=tenant, fragments=[fragment, ["y:9"], [], ["x:9", "b:1"]]
+        )
+        assert [{r[0] for r in found} for found in batch] == [{three}, {one}, set(), {two}]
     assert elsewhere not in {r[0] for r in every}
 
 

@@ -73,17 +73,11 @@ _INSERT_POSTINGS = sa.text(
 Candidate = tuple[uuid.UUID, uuid.UUID, dict[str, Any]]
 
 
-async def candidates(
-    session: AsyncSession, *, tenant_id: uuid.UUID, keys: Sequence[str]
-) -> list[Candidate]:
-    """(record id, customer id, standardised record) for every record sharing a usable key."""
-    return (await candidates_of(session, tenant_id=tenant_id, fragments=[keys]))[0]
-
-
 async def candidates_of(
     session: AsyncSession, *, tenant_id: uuid.UUID, fragments: Sequence[Sequence[str]]
 ) -> list[list[Candidate]]:
-    """`candidates` for each fragment's keys, in one round trip."""
+    """For each fragment's blocking keys, (record id, customer id, standardised record) of the
+    records sharing the most usable keys with it; every fragment in one round trip."""
     out: list[list[Candidate]] = [[] for _ in fragments]
     numbers = [n for n, keys in enumerate(fragments) for _ in keys]
     if not numbers:
