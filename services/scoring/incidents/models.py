@@ -25,12 +25,21 @@ class IncidentCluster(Base):
             "id",
             postgresql_where=sa.text("detected_at IS NOT NULL"),
         ),
+        sa.Index(
+            "ix_incident_clusters_sample",
+            "tenant_id",
+            "sample_interaction_id",
+            postgresql_where=sa.text("sample_interaction_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     representative_key: Mapped[str] = mapped_column(sa.Text)
     sample_text: Mapped[str | None] = mapped_column(sa.Text)
+    # The interaction `sample_text` and `representative_key` come from: an erasure of its author
+    # (found through `IncidentAuthor`) clears both.
+    sample_interaction_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     size: Mapped[int] = mapped_column(sa.Integer)  # members inside the window
     total: Mapped[int] = mapped_column(sa.Integer)  # members ever (stored up to the cap)
     first_seen: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
@@ -53,3 +62,27 @@ class IncidentMember(Base):
     )
     interaction_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class IncidentAuthor(Base):
+    """Who identity said wrote an interaction that may join a cluster (ids only), so that an
+    erasure finds the samples taken from the person's messages whichever of the
+    identification and the cluster assignment came first. `customer_id` NULL: the author was
+    erased, and nothing of the message may become a sample.
+    """
+
+    __tablename__ = "incident_authors"
+    __table_args__ = (
+        sa.Index(
+            "ix_incident_authors_customer",
+            "tenant_id",
+            "customer_id",
+            postgresql_where=sa.text("customer_id IS NOT NULL"),
+        ),
+        sa.Index("ix_incident_authors_noted_at", "noted_at"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    interaction_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    noted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

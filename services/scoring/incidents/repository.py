@@ -10,10 +10,23 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.incidents.models import IncidentCluster, IncidentMember
+from services.scoring.incidents.models import IncidentAuthor, IncidentCluster, IncidentMember
+from services.scoring.locks import xact_lock
 
 _clusters = cast(sa.Table, IncidentCluster.__table__)
 _members = cast(sa.Table, IncidentMember.__table__)
+_authors = cast(sa.Table, IncidentAuthor.__table__)
+
+# The representative key of a cluster whose sample's author was erased: it is similar to no
+# message (`shared.similarity` of an unparsable key is 0, below every threshold), so the cluster
+# keeps its numbers as an incident but no new message joins it.
+NO_KEY = ""
+
+
+async def lock_tenant(session: AsyncSession, *, tenant_id: uuid.UUID) -> None:
+    """The tenant's turn at its clusters, until the transaction ends. Every path that takes a
+    customer's turn (`ErasedCustomers`) takes this one after it, never before."""
+    await xact_lock(session, "incidents", tenant_id)
 
 
 async def latest_seen(session: AsyncSession, *, tenant_id: uuid.UUID) -> datetime | None:
@@ -43,6 +56,7 @@ async def create(
     tenant_id: uuid.UUID,
     key: str,
     sample_text: str | None,
+    sample_interaction_id: uuid.UUID,
     at: datetime,
     now: datetime,
 ) -> uuid.UUID:
@@ -53,6 +67,7 @@ async def create(
             tenant_id=tenant_id,
             representative_key=key,
             sample_text=sample_text,
+            sample_interaction_id=sample_interaction_id,
             size=0,
             total=0,
             first_seen=at,
@@ -161,6 +176,111 @@ async def prune(session: AsyncSession, *, before: datetime, batch: int = 1_000) 
         sa.text(
             "DELETE FROM scoring.incident_clusters WHERE id IN (SELECT id FROM "
             "scoring.incident_clusters WHERE last_seen < :before LIMIT :n)"
+        ),
+        {"before": before, "n": batch},
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def note_author(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    interaction_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    now: datetime,
+) -> None:
+    """Remember who wrote the interaction (None: somebody erased); an erased author stays so."""
+    stmt = insert(_authors).values(
+        tenant_id=tenant_id, interaction_id=interaction_id, customer_id=customer_id, noted_at=now
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[_authors.c.tenant_id, _authors.c.interaction_id],
+            set_={"customer_id": stmt.excluded.customer_id, "noted_at": stmt.excluded.noted_at},
+            where=_authors.c.customer_id.is_not(None),
+        )
+    )
+
+
+async def author_of(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_id: uuid.UUID
+) -> tuple[bool, uuid.UUID | None]:
+    """Whether identity's author of the interaction is known, and who (None: erased)."""
+    row = (
+        await session.execute(
+            sa.select(_authors.c.customer_id).where(
+                _authors.c.tenant_id == tenant_id, _authors.c.interaction_id == interaction_id
+            )
+        )
+    ).first()
+    return (row is not None, row.customer_id if row is not None else None)
+
+
+async def erase_samples(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    interaction_ids: sa.Select[Any] | list[uuid.UUID],
+) -> int:
+    """Drop the sample text and the representative key of clusters sampled from these
+    interactions; the caller holds the tenant's turn (`lock_tenant`)."""
+    result = await session.execute(
+        sa.update(_clusters)
+        .where(
+            _clusters.c.tenant_id == tenant_id,
+            _clusters.c.sample_interaction_id.in_(interaction_ids),
+        )
+        .values(sample_text=None, representative_key=NO_KEY, sample_interaction_id=None)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def erase_author(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> int:
+    """The samples taken from the customer's messages go, and their messages are remembered as
+    an erased author's; the caller holds the tenant's turn (`lock_tenant`)."""
+    theirs = sa.select(_authors.c.interaction_id).where(
+        _authors.c.tenant_id == tenant_id, _authors.c.customer_id == customer_id
+    )
+    erased = await erase_samples(session, tenant_id=tenant_id, interaction_ids=theirs)
+    await session.execute(
+        sa.update(_authors)
+        .where(_authors.c.tenant_id == tenant_id, _authors.c.customer_id == customer_id)
+        .values(customer_id=None)
+    )
+    return erased
+
+
+async def move_authors(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    from_customer: uuid.UUID,
+    to_customer: uuid.UUID,
+    interaction_ids: list[uuid.UUID] | None = None,
+) -> None:
+    """A merge (all of them) or an unmerge (the interactions it gives back) moves authorship."""
+    stmt = sa.update(_authors).where(
+        _authors.c.tenant_id == tenant_id, _authors.c.customer_id == from_customer
+    )
+    if interaction_ids is not None:
+        if not interaction_ids:
+            return
+        stmt = stmt.where(_authors.c.interaction_id.in_(interaction_ids))
+    await session.execute(stmt.values(customer_id=to_customer))
+
+
+async def prune_authors(session: AsyncSession, *, before: datetime, batch: int = 1_000) -> int:
+    """Forget authors noted before `before` whose message is no cluster's sample, one batch."""
+    result = await session.execute(
+        sa.text(
+            "DELETE FROM scoring.incident_authors WHERE (tenant_id, interaction_id) IN ("
+            "SELECT a.tenant_id, a.interaction_id FROM scoring.incident_authors AS a "
+            "WHERE a.noted_at < :before AND NOT EXISTS (SELECT 1 FROM scoring.incident_clusters "
+            "AS c WHERE c.tenant_id = a.tenant_id AND c.sample_interaction_id = a.interaction_id) "
+            "LIMIT :n)"
         ),
         {"before": before, "n": batch},
     )

@@ -4,7 +4,8 @@ The engine's `IncidentDetector` rules, applied to stored clusters: a relevant me
 open cluster whose representative is most similar (at or above the threshold) or starts one; a
 cluster with `min_size` messages inside the window is announced once, and again each time it
 has doubled. Assignment runs under a per-tenant advisory lock, so two replicas never split one
-spike into two clusters.
+spike into two clusters. A cluster's sample (text and key) comes from its first message; an
+erasure of that message's author clears it (`services.scoring.incidents.authors`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.db import messaging
 from services.scoring.engine import closest, is_relevant, should_announce, spike_rates
 from services.scoring.incidents import repository
+from services.scoring.incidents.authors import could_join
 from services.scoring.incidents.models import IncidentCluster
 from services.scoring.incidents.schemas import Incident, IncidentDetail
-from services.scoring.locks import xact_lock
 from services.scoring.scores.service import SOURCE, config_for
 from shared import BadRequest, NotFound, Page, decode_cursor, emit, encode_cursor, get_logger
 from shared.contracts import Envelope, IncidentDetectedV1, InteractionReceivedV1
@@ -45,7 +46,7 @@ async def observe(session: AsyncSession, event: Envelope[Any]) -> None:
     """Assign a negative public message to its incident cluster; announce a cluster that spikes."""
     p: InteractionReceivedV1 = event.payload
     facts = p.facts
-    if facts.direction != "inbound" or facts.visibility != "public" or not facts.similarity_key:
+    if not could_join(facts) or facts.similarity_key is None:
         return  # cheap filter before the configuration is read
     tenant_id = event.tenant_id
     config = (await config_for(session, tenant_id=tenant_id)).incidents
@@ -54,7 +55,7 @@ async def observe(session: AsyncSession, event: Envelope[Any]) -> None:
     window = timedelta(minutes=config.window_minutes)
     at = facts.occurred_at
     now = datetime.now(UTC)
-    await xact_lock(session, "incidents", tenant_id)
+    await repository.lock_tenant(session, tenant_id=tenant_id)
     latest = await repository.latest_seen(session, tenant_id=tenant_id)
     if latest is not None and at < latest - window:
         return  # arrived too late to be part of a spike
@@ -69,11 +70,22 @@ async def observe(session: AsyncSession, event: Envelope[Any]) -> None:
         threshold=config.similarity_threshold,
     )
     if cluster_id is None:
+        # Read under the tenant's turn, which an erasure takes before it clears samples: either
+        # it finds the cluster created here, or this finds the author erased.
+        known, author = await repository.author_of(
+            session, tenant_id=tenant_id, interaction_id=p.interaction_id
+        )
+        if known and author is None:
+            # Written by somebody erased since (identified before this arrived): their text
+            # and key would be the new cluster's sample.
+            log.info("scoring.incident.erased_author_skipped", interaction_id=str(p.interaction_id))
+            return
         cluster_id = await repository.create(
             session,
             tenant_id=tenant_id,
             key=facts.similarity_key,
             sample_text=sample(p.text, p.subject),
+            sample_interaction_id=p.interaction_id,
             at=at,
             now=now,
         )

@@ -166,9 +166,9 @@ async def recompute_due(
             await graph_repository.prune(
                 session, before=started - timedelta(days=settings.graph_retention_days)
             )
-            await incidents_repository.prune(
-                session, before=started - timedelta(days=settings.incident_retention_days)
-            )
+            incidents_before = started - timedelta(days=settings.incident_retention_days)
+            await incidents_repository.prune(session, before=incidents_before)
+            await incidents_repository.prune_authors(session, before=incidents_before)
     if len(due) > limit:
         return limit, since  # the rest next run, found again from the same point
     next_since = started - CLOCK_MARGIN

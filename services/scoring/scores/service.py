@@ -29,6 +29,7 @@ from services.scoring.graph import repository as graph_repository
 from services.scoring.graph.repository import GraphStats
 from services.scoring.graph.service import erase_customer as erase_from_graph
 from services.scoring.graph.service import graph_handle
+from services.scoring.incidents import authors as incident_authors
 from services.scoring.mentions import repository as mentions_repository
 from services.scoring.mentions.signals import news_expiry, news_signals
 from services.scoring.population import service as population
@@ -193,6 +194,16 @@ async def score_interaction(session: AsyncSession, event: Envelope[Any]) -> None
         # urgency and the risk.
         facts = facts.model_copy(
             update={"author": AuthorClaims(), "thread_key": None, "similarity_key": None}
+        )
+    if p.customer_id is not None and incident_authors.could_join(p.facts):
+        # Under the customer's turn: an erasure finds this note, or this saw the tombstone and
+        # notes the message as an erased author's (any cluster sampled from it loses the sample).
+        await incident_authors.note_author(
+            session,
+            tenant_id=tenant_id,
+            interaction_id=p.interaction_id,
+            customer_id=customer_id,
+            now=now,
         )
     config = await config_for(session, tenant_id=tenant_id)
     stats_population = await population.cached(session, tenant_id=tenant_id)
@@ -394,8 +405,9 @@ async def forget_customer(
     customer_id: uuid.UUID,
     causation: Envelope[Any] | None = None,
 ) -> None:
-    """The score and its history, the customer's place in the graph and every news mention of
-    them; whoever those mentions counted for is rescored without them.
+    """The score and its history, the customer's place in the graph, every news mention of
+    them (whoever those mentions counted for is rescored without them) and the samples of
+    incident clusters taken from their messages.
 
     A tombstone (ids and time, no personal data) keeps the events published before the erasure
     and delivered after it (an interaction, a mention, a merge or unmerge) from scoring the
@@ -409,6 +421,8 @@ async def forget_customer(
     )
     for other in sorted(counted_for - {customer_id}):
         await rescore_customer(session, tenant_id=tenant_id, customer_id=other, causation=causation)
+    # Last: the tenant's turn at its clusters comes after every customer's turn.
+    await incident_authors.forget_customer(session, tenant_id=tenant_id, customer_id=customer_id)
     log.info("scoring.customer.erased", tenant_id=str(tenant_id))
 
 
@@ -436,6 +450,9 @@ async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
         session, tenant_id=tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
     )
     await mentions_repository.follow_merge(
+        session, tenant_id=tenant_id, survivor_id=p.survivor_id, merged_id=p.merged_id
+    )
+    await incident_authors.follow_merge(
         session, tenant_id=tenant_id, survivor_id=p.survivor_id, merged_id=p.merged_id
     )
     await repository.erase(session, tenant_id=tenant_id, customer_id=p.merged_id)
@@ -475,6 +492,13 @@ async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
     )
     await mentions_repository.follow_unmerge(
         session, tenant_id=tenant_id, survivor_id=p.survivor_id, restored_id=p.restored_id
+    )
+    await incident_authors.follow_unmerge(
+        session,
+        tenant_id=tenant_id,
+        survivor_id=p.survivor_id,
+        restored_id=p.restored_id,
+        interaction_ids=list(p.interaction_ids),
     )
     # A v1 event (a producer not yet upgraded) carries no master data: the stored score is
     # rescored as it is, and a restored customer without one waits for its next interaction.
