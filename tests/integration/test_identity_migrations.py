@@ -89,11 +89,11 @@ async def test_a_master_from_before_postings_is_found_after_the_upgrade(
 
         fragment = records.fragment_record(name="Katarina Schnieder", postcode="50667")
         async with db.session() as session:
-            found = await resolution.candidates(
-                session, tenant_id=tenant, keys=records.keys_of(fragment)
+            (found,) = await resolution.candidates_of(
+                session, tenant_id=tenant, fragments=[records.keys_of(fragment)]
             )
-            other_tenant = await resolution.candidates(
-                session, tenant_id=uuid.uuid4(), keys=records.keys_of(fragment)
+            (other_tenant,) = await resolution.candidates_of(
+                session, tenant_id=uuid.uuid4(), fragments=[records.keys_of(fragment)]
             )
             kept = (
                 await session.execute(
