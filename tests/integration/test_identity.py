@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import sys
 import uuid
 from typing import Any
 
 import httpx
+import orjson
 from integration.test_scoring import sql
 
 KATHARINA = {
@@ -183,6 +186,85 @@ async def test_ndjson_import_upserts_by_customer_number(platform, eventually) ->
             assert (job["rows_imported"], job["rows_rejected"]) == (2, 1)
         found = (await client.get("/v1/customers", params={"q": "N"})).json()["items"]
         assert sorted(c["customer_number"] for c in found) == ["N1", "N2"]
+
+
+async def test_a_failed_import_resumes_after_its_committed_rows(
+    platform, database_url, eventually, tmp_path
+) -> None:
+    _, key = await platform.new_tenant("resume import")
+    lines = [
+        b'{"customer_number": "R1", "family_name": "Rabe"}',
+        b'{"customer_number": "R2", "family_name": "Reh"}',
+        b'{"customer_number": "R3", "family_name": "Rind"}',
+        b'{"customer_number": "R4", "family_name": "Ross"}',
+        b"not json",
+        b'{"customer_number": "R6", "family_name": "Robbe"}',
+    ]
+    full = b"\n".join(lines) + b"\n"
+    ndjson = {"Content-Type": "application/x-ndjson"}
+    async with platform.client(key) as client:
+
+        async def finished(job_id: str) -> dict[str, Any]:
+            async def state() -> dict[str, Any] | None:
+                job = (await client.get(f"/v1/jobs/{job_id}")).json()
+                return job if job["state"] in ("succeeded", "failed") else None
+
+            result: dict[str, Any] = await eventually(state)
+            return result
+
+        # A process that died after committing the first three rows of the file leaves this.
+        first = await client.post(
+            "/v1/customers/import", content=b"\n".join(lines[:3]) + b"\n", headers=ndjson
+        )
+        job_id = first.json()["id"]
+        assert (await finished(job_id))["rows_read"] == 3
+        source = {
+            "bytes": len(full),
+            "sha256": hashlib.sha256(full).hexdigest(),
+            "kind": "ndjson",
+            "on_existing": "update",
+        }
+        await sql(
+            database_url,
+            "UPDATE identity.jobs SET state = 'failed', detail = 'interrupted', source = $2, "
+            "bytes_total = $3 WHERE id = $1",
+            uuid.UUID(job_id), orjson.dumps(source).decode(), len(full),
+        )  # fmt: skip
+
+        other = await client.post(
+            f"/v1/customers/import?resume={job_id}", content=full + b"\n\n", headers=ndjson
+        )
+        assert other.status_code == 409, other.text  # not the same bytes: the job stays as it was
+        unchanged = (await client.get(f"/v1/jobs/{job_id}")).json()
+        assert (unchanged["state"], unchanged["rows_read"]) == ("failed", 3)
+
+        # Through the import CLI, as an operator would: the same file, the job to resume.
+        path = tmp_path / "master.ndjson"
+        path.write_bytes(full)
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.identity", "import", str(path),
+            "--url", platform.url, "--key", key, "--resume", job_id,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(cli.communicate(), timeout=60)
+        assert cli.returncode == 0, err.decode()
+        assert orjson.loads(out)["state"] == "succeeded" and b"100.0%" in err  # the progress bar
+        job = await finished(job_id)
+        # The committed rows are not read again; rows keep their numbers in the file.
+        assert (job["rows_read"], job["rows_imported"], job["rows_rejected"]) == (6, 5, 1)
+        assert [e["row"] for e in job["errors"]] == [5]
+        assert job["result"]["resumed_after_row"] == 3
+        found = (await client.get("/v1/customers", params={"q": "R"})).json()["items"]
+        assert sorted(c["customer_number"] for c in found) == ["R1", "R2", "R3", "R4", "R6"]
+
+        again = await client.post(
+            f"/v1/customers/import?resume={job_id}", content=full, headers=ndjson
+        )
+        assert again.status_code == 409  # only a failed import resumes
+        unknown = await client.post(
+            f"/v1/customers/import?resume={uuid.uuid4()}", content=full, headers=ndjson
+        )
+        assert unknown.status_code == 404
 
 
 async def test_an_import_with_unknown_columns_or_media_type_is_refused(platform) -> None:

@@ -1,4 +1,5 @@
 """`python -m services.identity import FILE --url URL --key KEY`: stream a file, follow the job.
+After a failed job, `--resume JOB_ID` with the same file goes on after the rows it committed.
 
 Standard library only (a progress bar on stderr; tqdm is not needed)."""
 
@@ -28,6 +29,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="gateway URL")
     parser.add_argument("--key", required=True, help="API key")
     parser.add_argument("--on-existing", choices=("update", "reject"), default="update")
+    parser.add_argument("--resume", metavar="JOB_ID", help="a failed import job of this file")
     args = parser.parse_args(argv)
     media = "text/csv" if args.file.suffix.lower() == ".csv" else "application/x-ndjson"
     size = args.file.stat().st_size
@@ -37,9 +39,10 @@ def main(argv: list[str]) -> int:
     )
     conn = conn_class(url.netloc, timeout=600)
     headers = {"Authorization": f"Bearer {args.key}", "Content-Type": media}
-    conn.putrequest(
-        "POST", f"{url.path.rstrip('/')}/v1/customers/import?on_existing={args.on_existing}"
+    query = urllib.parse.urlencode(
+        {"on_existing": args.on_existing, **({"resume": args.resume} if args.resume else {})}
     )
+    conn.putrequest("POST", f"{url.path.rstrip('/')}/v1/customers/import?{query}")
     for k, v in {**headers, "Content-Length": str(size)}.items():
         conn.putheader(k, v)
     conn.endheaders()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import marshal
 import multiprocessing
 import os
@@ -176,16 +177,31 @@ def spool_dir() -> Path:
 SPOOL_CHUNK = 1 << 20
 
 
-async def spool(stream: AsyncIterator[bytes], *, path: Path, kind: str) -> int:
-    """Write the streamed body to `path` chunk by chunk; the CSV header is checked on the way
-    (422 before the rest is read). Returns the byte count.
+class Spooled(NamedTuple):
+    """What was received: its size and SHA-256 (the file's identity when an import resumes)."""
 
-    File calls run in a thread (a slow disk must not stall the event loop), about 1 MB each."""
+    size: int
+    sha256: str
+
+
+async def spool(stream: AsyncIterator[bytes], *, path: Path, kind: str) -> Spooled:
+    """Write the streamed body to `path` chunk by chunk; the CSV header is checked on the way
+    (422 before the rest is read).
+
+    File calls (and hashing) run in a thread (a slow disk must not stall the event loop), about
+    1 MB each."""
     size = 0
     head = b""
     checked = kind != "csv"
     pending: list[bytes] = []
     buffered = 0
+    digest = hashlib.sha256()
+
+    def write(chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            digest.update(chunk)
+        out.writelines(chunks)
+
     out = await asyncio.to_thread(path.open, "wb")
     try:
         async for chunk in stream:
@@ -201,15 +217,15 @@ async def spool(stream: AsyncIterator[bytes], *, path: Path, kind: str) -> int:
                     checked = True
                     head = b""
             if buffered >= SPOOL_CHUNK:
-                await asyncio.to_thread(out.writelines, pending)
+                await asyncio.to_thread(write, pending)
                 pending, buffered = [], 0
         if not checked:
             _check_csv_header(head)
         if pending:
-            await asyncio.to_thread(out.writelines, pending)
+            await asyncio.to_thread(write, pending)
     finally:
         await asyncio.to_thread(out.close)
-    return size
+    return Spooled(size, digest.hexdigest())
 
 
 def _check_csv_header(head: bytes) -> None:
@@ -481,12 +497,14 @@ async def run(
     path: Path,
     kind: str,
     on_existing: str = "update",
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Import a spooled file batch by batch, recording progress and per-row errors.
 
     Reading is sequential (row numbers, constant memory); validation and standardisation of
     the next batches run in worker processes while this one is written (a pipeline); batches
-    are written in file order, one transaction each."""
+    are written in file order, one transaction each. A resumed job (the same file again, after
+    a failure) skips the rows its committed batches read and carries its counts on."""
     started = time.perf_counter()
     read = imported = rejected_count = 0
     validation_cpu = 0.0
@@ -494,11 +512,19 @@ async def run(
     loop = asyncio.get_running_loop()
     today = date.today()
     async with db.session() as session:
-        await jobs.update(session, job_id=job_id, state="running")
+        await jobs.update(session, job_id=job_id, state="running", detail=None)
+        if resume:
+            job = await jobs.get(session, tenant_id=tenant_id, job_id=job_id)
+            assert job is not None
+            read, imported, rejected_count = job.rows_read, job.rows_imported, job.rows_rejected
+            errors = list(job.errors)
+    skipped = read
     try:
         with path.open("rb") as handle:
             executor = _executor() if os.fstat(handle.fileno()).st_size >= POOL_MIN_BYTES else None
             rows = csv_rows(handle) if kind == "csv" else ndjson_rows(handle)
+            if skipped:  # committed before the failure: read (numbered) but not imported again
+                rows = (row for row in rows if row[0] > skipped)
             chunks = _chunks(rows)
             ahead: deque[tuple[asyncio.Future[Prepared], list[RawRow], int]] = deque()
             exhausted = False
@@ -570,11 +596,13 @@ async def run(
     if imported >= SETTLE_MIN_ROWS:
         await settle(db)
     seconds = time.perf_counter() - started
-    result = {
+    result: dict[str, Any] = {
         "seconds": round(seconds, 3),
-        "rows_per_second": round(read / seconds) if seconds else None,
+        "rows_per_second": round((read - skipped) / seconds) if seconds else None,
         "validation_cpu_seconds": round(validation_cpu, 3),
     }
+    if skipped:
+        result["resumed_after_row"] = skipped
     async with db.session() as session:
         await jobs.update(session, job_id=job_id, state="succeeded", result=result)
     log.info("identity.import.finished", rows=read, imported=imported, rejected=rejected_count)

@@ -35,8 +35,12 @@ async def create(
     return job
 
 
-async def get(session: AsyncSession, *, tenant_id: uuid.UUID, job_id: uuid.UUID) -> Job | None:
+async def get(
+    session: AsyncSession, *, tenant_id: uuid.UUID, job_id: uuid.UUID, lock: bool = False
+) -> Job | None:
     stmt = sa.select(Job).where(Job.tenant_id == tenant_id, Job.id == job_id)
+    if lock:
+        stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
