@@ -313,3 +313,41 @@ async def test_scorings_tombstones_are_the_table_every_service_keeps(
     scoring = await sql(db.url, query, "scoring")
     assert [tuple(r) for r in scoring] == [tuple(r) for r in routing]
     assert [r["column_name"] for r in scoring] == ["tenant_id", "customer_id", "erased_at"]
+
+
+async def test_an_erasure_racing_events_about_whom_the_persons_mentions_counted_for_never_deadlocks(
+    db: Database,
+) -> None:
+    """The erasure rescores whoever the person's mentions counted for: it takes their turns with
+    the person's, in the one order every handler of several customers takes them."""
+    tenant_id = uuid.uuid4()
+    for n in range(12):
+        erin, otto = uuid.uuid4(), uuid.uuid4()
+        for customer_id in (erin, otto):
+            await deliver(db, record_mention, mentioned(tenant_id, customer_id, n))
+        # Erin was merged into Otto: her mentions count for him.
+        merge = CustomerMergedV2(survivor_id=otto, merged_id=erin)
+        await deliver(db, follow_merge, event(tenant_id, merge))
+        unmerge = CustomerUnmergedV2(
+            survivor_id=otto,
+            restored_id=erin,
+            survivor=CustomerSnapshot(customer_id=otto, value=70),
+            restored=CustomerSnapshot(customer_id=erin, value=90),
+        )
+        # Any exception (a deadlock PostgreSQL broke) fails the test.
+        await asyncio.gather(
+            deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin))),
+            deliver(db, record_mention, mentioned(tenant_id, otto, n + 100)),
+            deliver(db, score_interaction, identified(tenant_id, otto)),
+            deliver(db, follow_unmerge, event(tenant_id, unmerge)),
+        )
+        assert await held_about(db, tenant_id, erin) == []
+        # Otto is scored from what is his alone: his two mentions, none of Erin's.
+        rows = await sql(
+            db.url,
+            "SELECT signals ->> 'news_mentions' AS news FROM scoring.customer_scores "
+            "WHERE tenant_id = $1 AND customer_id = $2",
+            tenant_id,
+            otto,
+        )
+        assert [r["news"] for r in rows] == ["2"]

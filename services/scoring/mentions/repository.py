@@ -153,6 +153,28 @@ async def follow_unmerge(
     )
 
 
+def _about(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> sa.ColumnElement[bool]:
+    """Every mention about the person, also those now counted for somebody they merged into."""
+    return sa.and_(
+        NewsMention.tenant_id == tenant_id,
+        sa.or_(
+            NewsMention.customer_id == customer_id,
+            NewsMention.named_id == customer_id,
+            NewsMention.merged_path.any(customer_id),
+        ),
+    )
+
+
+async def counted_for(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """Whom the mentions about the person count for now (what `erase` would return)."""
+    result = await session.scalars(
+        sa.select(NewsMention.customer_id).distinct().where(_about(tenant_id, customer_id))
+    )
+    return set(result)
+
+
 async def erase(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
 ) -> set[uuid.UUID]:
@@ -160,14 +182,7 @@ async def erase(
     returns whom the deleted mentions counted for."""
     result = await session.execute(
         sa.delete(NewsMention)
-        .where(
-            NewsMention.tenant_id == tenant_id,
-            sa.or_(
-                NewsMention.customer_id == customer_id,
-                NewsMention.named_id == customer_id,
-                NewsMention.merged_path.any(customer_id),
-            ),
-        )
+        .where(_about(tenant_id, customer_id))
         .returning(NewsMention.customer_id)
     )
     return set(result.scalars())

@@ -412,7 +412,9 @@ async def forget_customer(
     A tombstone (ids and time, no personal data) keeps the events published before the erasure
     and delivered after it (an interaction, a mention, a merge or unmerge) from scoring the
     person again; it is written under the customer's turn, which every scoring path takes first.
+    Every customer turn the erasure needs is taken before any row is touched, in one order.
     """
+    await take_turns_for_erasure(session, tenant_id=tenant_id, customer_id=customer_id)
     await erasures.record(session, tenant_id=tenant_id, customer_id=customer_id)
     await repository.erase(session, tenant_id=tenant_id, customer_id=customer_id)
     await erase_from_graph(session, tenant_id=tenant_id, customer_id=customer_id)
@@ -424,6 +426,35 @@ async def forget_customer(
     # Last: the tenant's turn at its clusters comes after every customer's turn.
     await incident_authors.forget_customer(session, tenant_id=tenant_id, customer_id=customer_id)
     log.info("scoring.customer.erased", tenant_id=str(tenant_id))
+
+
+async def take_turns_for_erasure(
+    session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> None:
+    """The turns of the person and of everyone their news mentions count for (whom the erasure
+    rescores), in the one order every handler of several customers takes them, before any row.
+
+    Holding the person's turn while waiting for another's, as the erasure once did, deadlocks
+    with a handler holding that other's turn and waiting for the person's (a late unmerge), or
+    for a row the erasure has deleted (the other's own erasure).
+    """
+    # Whom to rescore is read before any turn is held, then all turns are taken at once
+    # (sorted). Only a merge or unmerge moves a mention away from whom it counts for, and it
+    # takes that customer's turn: once the turns are held, a read naming nobody new is final.
+    # A merge committed between the read and the turns names somebody new, whose turn comes
+    # late and maybe out of order: rare, and PostgreSQL breaks such a deadlock, after which the
+    # consumer retries the erasure. (A merge or unmerge that finds somebody erased calls the
+    # erasure holding both customers' turns; their mentions count for one of the two.)
+    locked: set[uuid.UUID] = set()
+    wanted = {customer_id} | await mentions_repository.counted_for(
+        session, tenant_id=tenant_id, customer_id=customer_id
+    )
+    while wanted - locked:
+        await erasures.erased_among(session, tenant_id=tenant_id, customer_ids=wanted - locked)
+        locked |= wanted
+        wanted = locked | await mentions_repository.counted_for(
+            session, tenant_id=tenant_id, customer_id=customer_id
+        )
 
 
 async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
