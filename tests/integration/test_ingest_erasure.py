@@ -145,29 +145,40 @@ async def test_an_erasure_racing_an_identification_leaves_nothing_of_the_person(
     assert {(i["customer_id"], i["text"], i["author"]) for i in held.values()} == {(None, "", "{}")}
 
 
+async def messenger(
+    db: Database,
+    tenant_id: uuid.UUID,
+    thread: str,
+    text: str,
+    *,
+    direction: str = "inbound",
+    visibility: str = "private",
+) -> uuid.UUID:
+    """A Messenger message, threaded by the page and the person's page-scoped id; the page's
+    own messages (echoes) carry the same key."""
+    data = InteractionCreate(
+        channel="facebook",
+        direction=direction,
+        visibility=visibility,
+        external_id=f"m_{uuid.uuid4().hex}",
+        author={"name": "ACME Telco" if direction == "outbound" else "Erin"},
+        text=text,
+        thread_key=thread,
+    )
+    async with db.session() as session:
+        accepted = await receive(session, tenant_id=tenant_id, data=data, correlation_id="t")
+    return accepted.id
+
+
 async def test_an_erasure_leaves_neither_the_thread_nor_the_similarity_key_of_the_persons_items(
     db: Database,
 ) -> None:
     tenant_id, erin, otto = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
-    async def message(thread: str, text: str) -> uuid.UUID:
-        # A Messenger conversation is threaded by the page and the person's page-scoped id.
-        data = InteractionCreate(
-            channel="facebook",
-            visibility="private",
-            external_id=f"m_{uuid.uuid4().hex}",
-            author={"name": "Erin"},
-            text=text,
-            thread_key=thread,
-        )
-        async with db.session() as session:
-            accepted = await receive(session, tenant_id=tenant_id, data=data, correlation_id="t")
-        return accepted.id
-
     erins_thread, ottos_thread = "104857600012345:7209183746501928", "104857600012345:1"
-    linked = await message(erins_thread, "Mein Router ist seit Tagen tot.")
-    late = await message(erins_thread, "Immer noch kein Internet.")
-    kept = await message(ottos_thread, "Die Rechnung ist falsch.")
+    linked = await messenger(db, tenant_id, erins_thread, "Mein Router ist seit Tagen tot.")
+    late = await messenger(db, tenant_id, erins_thread, "Immer noch kein Internet.")
+    kept = await messenger(db, tenant_id, ottos_thread, "Die Rechnung ist falsch.")
     await deliver(db, on_identified, identified(tenant_id, linked, erin))
     await deliver(db, on_identified, identified(tenant_id, kept, otto))
     await deliver(db, on_customer_erased, event(tenant_id, CustomerErasedV1(customer_id=erin)))
@@ -184,3 +195,54 @@ async def test_an_erasure_leaves_neither_the_thread_nor_the_similarity_key_of_th
     # Nobody erased keeps what is theirs.
     assert held[kept][0] == ottos_thread
     assert held[kept][1]
+
+
+async def test_an_erasure_reaches_what_the_page_sent_the_person_in_their_private_threads(
+    db: Database,
+) -> None:
+    tenant_id, erin, otto = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    page = "104857600012345"
+
+    # Messenger threads a conversation by the page and the person's page-scoped id; the page's
+    # own messages (echoes) carry the same key and are linked to no customer.
+    erins, erins_later, ottos = f"{page}:7209183746501928", f"{page}:72091837", f"{page}:1"
+    linked = await messenger(db, tenant_id, erins, "Mein Router ist seit Tagen tot.")
+    to_erin = await messenger(
+        db, tenant_id, erins, "Hallo Frau Quackenbush, Ihr Anschluss in Kiel…", direction="outbound"
+    )
+    late = await messenger(db, tenant_id, erins_later, "Immer noch kein Internet.")
+    to_erin_later = await messenger(
+        db, tenant_id, erins_later, "Frau Quackenbush, der Techniker…", direction="outbound"
+    )
+    from_otto = await messenger(db, tenant_id, ottos, "Die Rechnung ist falsch.")
+    to_otto = await messenger(
+        db, tenant_id, ottos, "Herr Otto, wir prüfen die Rechnung.", direction="outbound"
+    )
+    # A public post's comments hold replies to other people as well: not the person's thread.
+    post = f"{page}_555"
+    public = await messenger(db, tenant_id, post, "Seit Tagen kein Internet!", visibility="public")
+    public_reply = await messenger(
+        db, tenant_id, post, "Wir kümmern uns.", direction="outbound", visibility="public"
+    )
+
+    await deliver(db, on_identified, identified(tenant_id, linked, erin))
+    await deliver(db, on_identified, identified(tenant_id, public, erin))
+    await deliver(db, on_identified, identified(tenant_id, from_otto, otto))
+    await deliver(db, on_customer_erased, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    # Identified as Erin before her erasure, delivered after it.
+    await deliver(db, on_identified, identified(tenant_id, late, erin))
+
+    rows = await sql(
+        db.url,
+        "SELECT id, text, thread_key, metadata::text AS meta FROM ingest.interactions "
+        "WHERE tenant_id = $1",
+        tenant_id,
+    )
+    held = {r["id"]: (r["text"], r["thread_key"]) for r in rows}
+    for erased in (linked, to_erin, late, to_erin_later, public):
+        assert held[erased] == ("", None)
+    assert {r["meta"] for r in rows if r["id"] in (to_erin, to_erin_later)} == {'{"erased": true}'}
+    # Nobody erased keeps what is theirs, and the page's public reply stays.
+    assert held[to_otto] == ("Herr Otto, wir prüfen die Rechnung.", ottos)
+    assert held[from_otto][1] == ottos
+    assert held[public_reply] == ("Wir kümmern uns.", post)

@@ -28,6 +28,16 @@ class Interaction(Base):
         ),
         sa.Index("ix_interactions_tenant_received", "tenant_id", "received_at", "id"),
         sa.Index("ix_interactions_tenant_customer", "tenant_id", "customer_id"),
+        # What the tenant sent in a private thread, found by the thread on an erasure.
+        sa.Index(
+            "ix_interactions_outbound_private_thread",
+            "tenant_id",
+            "channel",
+            "thread_key",
+            postgresql_where=sa.text(
+                "direction = 'outbound' AND visibility = 'private' AND thread_key IS NOT NULL"
+            ),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

@@ -138,10 +138,9 @@ async def add_response(session: AsyncSession, response: Response) -> None:
 async def erase_customer(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
 ) -> int:
-    """GDPR erasure: drop the content and personal data of the customer's interactions."""
-    return await _erase(
-        session, Interaction.tenant_id == tenant_id, Interaction.customer_id == customer_id
-    )
+    """GDPR erasure: drop the content and personal data of the customer's interactions, and of
+    what the tenant sent them in their private threads."""
+    return await _erase(session, tenant_id, Interaction.customer_id == customer_id)
 
 
 async def erase_interactions(
@@ -151,12 +150,41 @@ async def erase_interactions(
     linked to them when the erasure ran."""
     if not interaction_ids:
         return 0
-    return await _erase(
-        session, Interaction.tenant_id == tenant_id, Interaction.id.in_(interaction_ids)
+    return await _erase(session, tenant_id, Interaction.id.in_(interaction_ids))
+
+
+async def _erase(
+    session: AsyncSession, tenant_id: uuid.UUID, *theirs: sa.ColumnElement[bool]
+) -> int:
+    """Erase the person's interactions (`theirs`) and the tenant's outgoing messages in the
+    person's private threads; returns how many rows were updated."""
+    # What the page (or the agents' tool) sends the person in a private thread carries the
+    # thread's key ("<page id>:<PSID>" on Messenger) and says who they are, but it is linked to
+    # no customer, so the person's erasure reaches it only through the thread. Private threads
+    # only: a public thread (a post's comments) holds replies to other people too. First, while
+    # the person's items still carry their thread keys.
+    threads = (
+        sa.select(Interaction.channel, Interaction.thread_key)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            *theirs,
+            Interaction.visibility == "private",
+            Interaction.thread_key.is_not(None),
+        )
+        .distinct()
     )
+    sent = await _clear(
+        session,
+        Interaction.tenant_id == tenant_id,
+        Interaction.direction == "outbound",
+        Interaction.visibility == "private",
+        Interaction.thread_key.is_not(None),
+        sa.tuple_(Interaction.channel, Interaction.thread_key).in_(threads),
+    )
+    return sent + await _clear(session, Interaction.tenant_id == tenant_id, *theirs)
 
 
-async def _erase(session: AsyncSession, *where: sa.ColumnElement[bool]) -> int:
+async def _clear(session: AsyncSession, *where: sa.ColumnElement[bool]) -> int:
     result = await session.execute(
         sa.update(Interaction)
         .where(*where)
