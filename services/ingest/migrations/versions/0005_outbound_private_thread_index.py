@@ -15,11 +15,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # IF NOT EXISTS: on a large table an operator may have built it first, CONCURRENTLY.
     op.create_index(
         "ix_interactions_outbound_private_thread",
         "interactions",
         ["tenant_id", "channel", "thread_key"],
         schema="ingest",
+        if_not_exists=True,
         postgresql_where=sa.text(
             "direction = 'outbound' AND visibility = 'private' AND thread_key IS NOT NULL"
         ),
