@@ -19,8 +19,8 @@ from services.ingest.interactions.consumers import (
     on_customer_unmerged,
     on_identified,
 )
-from services.ingest.interactions.schemas import InteractionCreate
-from services.ingest.interactions.service import receive
+from services.ingest.interactions.schemas import InteractionCreate, ResponseCreate
+from services.ingest.interactions.service import receive, respond
 from shared import Database
 from shared.contracts import (
     CustomerErasedV1,
@@ -246,3 +246,61 @@ async def test_an_erasure_reaches_what_the_page_sent_the_person_in_their_private
     assert held[to_otto] == ("Herr Otto, wir prüfen die Rechnung.", ottos)
     assert held[from_otto][1] == ottos
     assert held[public_reply] == ("Wir kümmern uns.", post)
+
+
+async def replied(db: Database, tenant_id: uuid.UUID, interaction_id: uuid.UUID, text: str) -> str:
+    """An agent's reply to the interaction; the text as stored."""
+    async with db.session() as session:
+        out = await respond(
+            session,
+            tenant_id=tenant_id,
+            interaction_id=interaction_id,
+            data=ResponseCreate(text=text),
+            agent_id="agent-7",
+            correlation_id="t",
+        )
+    return out.text
+
+
+async def test_an_erasure_drops_the_text_of_the_agents_replies_to_the_person(
+    db: Database,
+) -> None:
+    tenant_id, erin, otto = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    thread = "104857600012345:7209183746501928"
+    linked = await received(db, tenant_id, "Erin")
+    late = await received(db, tenant_id, "Erin")
+    ottos = await received(db, tenant_id, "Otto")
+    from_erin = await messenger(db, tenant_id, thread, "Mein Router ist seit Tagen tot.")
+    to_erin = await messenger(db, tenant_id, thread, "Frau Quackenbush…", direction="outbound")
+    await replied(db, tenant_id, linked, "Liebe Frau Quackenbush, Ihr Vertrag 4711…")
+    await replied(db, tenant_id, linked, "Frau Quackenbush, der Techniker kommt morgen.")
+    await replied(db, tenant_id, late, "Frau Quackenbush, noch eine Frage…")
+    await replied(db, tenant_id, to_erin, "Nachtrag für Frau Quackenbush")
+    await replied(db, tenant_id, ottos, "Lieber Herr Otto, wir prüfen die Rechnung.")
+
+    await deliver(db, on_identified, identified(tenant_id, linked, erin))
+    await deliver(db, on_identified, identified(tenant_id, from_erin, erin))
+    await deliver(db, on_identified, identified(tenant_id, ottos, otto))
+    await deliver(db, on_customer_erased, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    # Identified as Erin before her erasure, delivered after it.
+    await deliver(db, on_identified, identified(tenant_id, late, erin))
+    # An agent who saw the interaction before the erasure replies after it: the reply stops
+    # the clock, but no later erasure could find its text.
+    assert await replied(db, tenant_id, linked, "Frau Quackenbush, sind Sie noch da?") == ""
+
+    rows = await sql(
+        db.url,
+        "SELECT interaction_id, text, channel, visibility, agent_id, created_at "
+        "FROM ingest.responses WHERE tenant_id = $1",
+        tenant_id,
+    )
+    assert len(rows) == 6
+    assert "Quackenbush" not in str([dict(r) for r in rows])
+    erins = [r for r in rows if r["interaction_id"] != ottos]
+    assert {r["text"] for r in erins} == {""}
+    # What response counts and times are made of stays.
+    assert sorted(r["interaction_id"] for r in erins) == sorted([linked] * 3 + [late, to_erin])
+    assert all(r["agent_id"] == "agent-7" and r["created_at"] and r["channel"] for r in erins)
+    assert [r["text"] for r in rows if r["interaction_id"] == ottos] == [
+        "Lieber Herr Otto, wir prüfen die Rechnung."
+    ]

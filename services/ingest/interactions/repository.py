@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest.interactions.models import STATUSES, Interaction, Response
 
 _table = Interaction.__table__
+# What an erasure leaves in an interaction's metadata.
+ERASED_META: dict[str, Any] = {"erased": True}
 # Built once: the values are bound at execution, so the compiled statement is cached.
 _INSERT_NEW = (
     insert(_table)
@@ -181,10 +183,15 @@ async def _erase(
         Interaction.thread_key.is_not(None),
         sa.tuple_(Interaction.channel, Interaction.thread_key).in_(threads),
     )
-    return sent + await _clear(session, Interaction.tenant_id == tenant_id, *theirs)
+    erased = sent + await _clear(session, Interaction.tenant_id == tenant_id, *theirs)
+    # The agents' replies to them address the person and repeat what they wrote. After the
+    # interactions, which took the row locks a reply takes (`get(lock=True)`), and in a
+    # statement of its own: it sees a reply committed while the erasure waited for the lock.
+    await _blank_responses(session, tenant_id=tenant_id, interaction_ids=erased)
+    return len(erased)
 
 
-async def _clear(session: AsyncSession, *where: sa.ColumnElement[bool]) -> int:
+async def _clear(session: AsyncSession, *where: sa.ColumnElement[bool]) -> list[uuid.UUID]:
     result = await session.execute(
         sa.update(Interaction)
         .where(*where)
@@ -197,7 +204,7 @@ async def _clear(session: AsyncSession, *where: sa.ColumnElement[bool]) -> int:
             raw=None,
             extracted={},
             attachments=[],
-            meta={"erased": True},
+            meta=ERASED_META,
             # A hash of the text's meaning, and the channel's thread id, which for a private
             # message is the person's id on the network (Messenger: "<page id>:<PSID>").
             similarity_key=None,
@@ -205,8 +212,25 @@ async def _clear(session: AsyncSession, *where: sa.ColumnElement[bool]) -> int:
             customer_id=None,
             updated_at=datetime.now(UTC),
         )
+        .returning(Interaction.id)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return list(result.scalars())
+
+
+async def _blank_responses(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_ids: list[uuid.UUID]
+) -> None:
+    """Drop the text of the replies to erased interactions; the rows stay, with their ids,
+    time, channel, visibility and agent (what response counts and times are made of)."""
+    if not interaction_ids:
+        return
+    # One array parameter, however many interactions the person had.
+    ids = sa.bindparam("interaction_ids", interaction_ids, type_=ARRAY(UUID(as_uuid=True)))
+    await session.execute(
+        sa.update(Response)
+        .where(Response.tenant_id == tenant_id, Response.interaction_id == sa.any_(ids))
+        .values(text="")
+    )
 
 
 async def reassign_customer(

@@ -242,7 +242,9 @@ async def respond(
     agent_id: str | None,
     correlation_id: str,
 ) -> ResponseOut:
-    """Record an agent's reply; the first one stops the first-response clock downstream."""
+    """Record an agent's reply; the first one stops the first-response clock downstream.
+
+    A reply to an erased interaction is recorded (it stops the clock) without its text."""
     row = await repository.get(
         session, tenant_id=tenant_id, interaction_id=interaction_id, lock=True
     )
@@ -256,7 +258,9 @@ async def respond(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
         interaction_id=interaction_id,
-        text=data.text,
+        # A reply to an interaction erased since (the agent saw it before) addresses a person
+        # no later erasure can find: kept as the erasure keeps replies, without its text.
+        text="" if row.meta == repository.ERASED_META else data.text,
         visibility=data.visibility or row.visibility,
         channel=data.channel or row.channel,
         agent_id=agent_id,
