@@ -41,7 +41,7 @@ async def db(fresh_database_url: str) -> AsyncIterator[Database]:
 MESSENGER_THREAD = "104857600012345:7209183746501928"
 
 
-def scored(tenant_id: uuid.UUID, customer_id: uuid.UUID, **overrides: Any) -> Envelope[Any]:
+def scored(tenant_id: uuid.UUID, customer_id: uuid.UUID | None, **overrides: Any) -> Envelope[Any]:
     facts = InteractionFacts(
         **{
             "channel": "twitter",
@@ -222,3 +222,71 @@ async def test_a_late_interaction_of_an_erased_customer_reaches_routing_without_
     )
     assert p.risk.value > 0
     assert stored[0]["priority"] > 0
+
+
+async def test_an_erasure_reaches_what_the_page_sent_the_person_in_their_private_threads(
+    db: Database,
+) -> None:
+    tenant_id, erin, otto = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    page = "104857600012345"
+    erins, erins_later, ottos, post = MESSENGER_THREAD, f"{page}:72091837", f"{page}:1", "p_555"
+
+    def message(
+        customer_id: uuid.UUID | None, thread: str, *, outbound: bool = False, **overrides: Any
+    ) -> Envelope[Any]:
+        # The page's own messages (echoes) carry the thread's key and are linked to nobody.
+        return scored(
+            tenant_id,
+            customer_id,
+            **{
+                "channel": "facebook",
+                "visibility": "private",
+                "direction": "outbound" if outbound else "inbound",
+                "author": {"name": "ACME Telco" if outbound else "Erin Quackenbush"},
+                "thread_key": thread,
+                **overrides,
+            },
+        )
+
+    to_erin, to_erin_later, to_otto = (
+        message(None, erins, outbound=True),
+        message(None, erins_later, outbound=True),
+        message(None, ottos, outbound=True),
+    )
+    # Another channel's thread under the same key is somebody else's.
+    to_other_channel = message(None, erins, outbound=True, channel="instagram")
+    # A public post's comments hold replies to other people as well: not the person's thread.
+    public_reply = message(None, post, outbound=True, visibility="public")
+    late = message(erin, erins_later)
+    for delivered in (
+        message(erin, erins),
+        to_erin,
+        to_erin_later,
+        message(otto, ottos),
+        to_otto,
+        to_other_channel,
+        message(erin, post, visibility="public"),
+        public_reply,
+    ):
+        await deliver(db, route_interaction, delivered)
+    await deliver(db, erase_customer, event(tenant_id, CustomerErasedV1(customer_id=erin)))
+    # Scored as Erin's before her erasure, delivered after it.
+    await deliver(db, route_interaction, late)
+
+    rows = await sql(
+        db.url,
+        "SELECT interaction_id, customer_id, priority, facts::text AS facts, "
+        "facts ->> 'thread_key' AS thread FROM routing.queue_items WHERE tenant_id = $1",
+        tenant_id,
+    )
+    held = {r["interaction_id"]: r for r in rows}
+    for erased in (to_erin, to_erin_later, late):
+        item = held[erased.payload.interaction_id]
+        assert (item["thread"], item["customer_id"]) == (None, None)
+        assert "72091837" not in item["facts"] and "ACME" not in item["facts"]
+        assert item["priority"] is not None
+    # Nobody erased keeps what is theirs, and the page's public reply stays.
+    assert held[to_otto.payload.interaction_id]["thread"] == ottos
+    assert held[to_other_channel.payload.interaction_id]["thread"] == erins
+    assert held[public_reply.payload.interaction_id]["thread"] == post
+    assert "ACME Telco" in held[public_reply.payload.interaction_id]["facts"]

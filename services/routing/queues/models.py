@@ -39,6 +39,19 @@ class QueueItem(Base):
     __tablename__ = "queue_items"
     __table_args__ = (
         sa.Index("ix_queue_items_waiting", "queue_id", "state", sa.text("priority DESC"), "due_at"),
+        # An erasure's lookups: the person's items, then the tenant's messages in their
+        # private threads (migration 0003).
+        sa.Index("ix_queue_items_tenant_customer", "tenant_id", "customer_id"),
+        sa.Index(
+            "ix_queue_items_outbound_private_thread",
+            "tenant_id",
+            "channel",
+            sa.text("(facts ->> 'thread_key')"),
+            postgresql_where=sa.text(
+                "facts ->> 'direction' = 'outbound' AND facts ->> 'visibility' = 'private' "
+                "AND facts ->> 'thread_key' IS NOT NULL"
+            ),
+        ),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

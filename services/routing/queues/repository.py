@@ -134,13 +134,70 @@ async def waiting_items(
     return list((await session.execute(stmt)).scalars())
 
 
+def _fact(key: str) -> sa.ColumnElement[str]:
+    """One of the item's facts as text; the key a literal, as in the partial index of the
+    page's private messages (migration 0003), so that a lookup can use it."""
+    return QueueItem.facts.op("->>", return_type=sa.Text)(sa.literal_column(f"'{key}'"))
+
+
+_OUTBOUND_PRIVATE = (
+    _fact("direction") == sa.literal_column("'outbound'"),
+    _fact("visibility") == sa.literal_column("'private'"),
+    _fact("thread_key").is_not(None),
+)
+
+
 async def erase_customer(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
 ) -> int:
-    """GDPR erasure: the person's items keep their place and priority, not who wrote them."""
+    """GDPR erasure: the person's items keep their place and priority, not who wrote them; the
+    tenant's messages to them in their private threads lose their thread too."""
+    # What the page sends the person in a private thread carries the thread's key
+    # ("<page id>:<PSID>" on Messenger) but is linked to no customer: it is reached through
+    # the threads of the person's private items, read first, while they still carry their keys.
+    # Private threads only: a public thread (a post's comments) holds replies to other people.
+    threads = (
+        sa.select(QueueItem.channel, _fact("thread_key"))
+        .where(
+            QueueItem.tenant_id == tenant_id,
+            QueueItem.customer_id == customer_id,
+            _fact("visibility") == sa.literal_column("'private'"),
+            _fact("thread_key").is_not(None),
+        )
+        .distinct()
+    )
+    sent = await _erase_sent(session, tenant_id=tenant_id, threads=threads)
+    return sent + await _clear(
+        session, QueueItem.tenant_id == tenant_id, QueueItem.customer_id == customer_id
+    )
+
+
+async def erase_sent_in_thread(
+    session: AsyncSession, *, tenant_id: uuid.UUID, channel: str, thread_key: str
+) -> int:
+    """The tenant's messages in an erased person's private thread, found by a late item of
+    theirs (its own facts are stored already erased)."""
+    return await _erase_sent(session, tenant_id=tenant_id, threads=[(channel, thread_key)])
+
+
+async def _erase_sent(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    threads: sa.Select[tuple[str | None, str]] | list[tuple[str, str]],
+) -> int:
+    return await _clear(
+        session,
+        QueueItem.tenant_id == tenant_id,
+        *_OUTBOUND_PRIVATE,
+        sa.tuple_(QueueItem.channel, _fact("thread_key")).in_(threads),
+    )
+
+
+async def _clear(session: AsyncSession, *where: sa.ColumnElement[bool]) -> int:
     result = await session.execute(
         sa.update(QueueItem)
-        .where(QueueItem.tenant_id == tenant_id, QueueItem.customer_id == customer_id)
+        .where(*where)
         .values(
             customer_id=None,
             facts=sa.func.coalesce(QueueItem.facts, sa.text("'{}'::jsonb")).op(

@@ -55,13 +55,22 @@ async def route_interaction(session: AsyncSession, event: Envelope[Any]) -> None
 
     Scored before its customer's erasure and delivered after it, the item is kept as the
     erasure leaves items: its place and priority, neither its customer nor its author, its
-    thread or its text's similarity key.
+    thread or its text's similarity key; the page's messages in its private thread lose theirs.
     """
     p: InteractionScoredV1 = event.payload
     customer_id, facts = p.customer_id, p.facts.model_dump(mode="json")
     if await erasures.erased_among(session, tenant_id=event.tenant_id, customer_ids=[customer_id]):
         log.info("routing.customer.erased_skipped", interaction_id=str(p.interaction_id))
         customer_id, facts = None, {**facts, **repository.ERASED_FACTS}
+        if p.facts.visibility == "private" and p.facts.thread_key is not None:
+            # Its thread is the person's too, and what the page sent them in it is erased as
+            # the erasure erases it (the erasure could not see this thread).
+            await repository.erase_sent_in_thread(
+                session,
+                tenant_id=event.tenant_id,
+                channel=p.facts.channel,
+                thread_key=p.facts.thread_key,
+            )
     queue = await repository.default_queue(session, tenant_id=event.tenant_id)
     decision = decide(p)
     await repository.upsert_item(
@@ -109,8 +118,9 @@ async def track_deadline(session: AsyncSession, event: Envelope[Any]) -> None:
 
 
 async def erase_customer(session: AsyncSession, event: Envelope[Any]) -> None:
-    """`customer.erased.v1`: the author's claims and the customer link leave routing's items;
-    a tombstone (ids and time) keeps a late scored interaction from bringing them back."""
+    """`customer.erased.v1`: the author's claims and the customer link leave routing's items,
+    the thread the page's messages in their private threads; a tombstone (ids and time) keeps
+    a late scored interaction from bringing them back."""
     p: CustomerErasedV1 = event.payload
     await erasures.record(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
     await repository.erase_customer(session, tenant_id=event.tenant_id, customer_id=p.customer_id)
