@@ -304,3 +304,21 @@ async def test_an_erasure_drops_the_text_of_the_agents_replies_to_the_person(
     assert [r["text"] for r in rows if r["interaction_id"] == ottos] == [
         "Lieber Herr Otto, wir prüfen die Rechnung."
     ]
+
+
+async def test_metadata_saying_erased_does_not_make_an_interaction_erased(db: Database) -> None:
+    """Only an erasure erases: an integrator's own {"erased": true} keeps the replies' text."""
+    tenant_id = uuid.uuid4()
+    data = InteractionCreate(
+        channel="email",
+        author={"name": "Ida", "email": "ida@example.de"},
+        text="Bitte rufen Sie mich an.",
+        metadata={"erased": True},
+    )
+    async with db.session() as session:
+        accepted = await receive(session, tenant_id=tenant_id, data=data, correlation_id="t")
+    assert await replied(db, tenant_id, accepted.id, "Gern, Frau Ida.") == "Gern, Frau Ida."
+    ida = uuid.uuid4()
+    await deliver(db, on_identified, identified(tenant_id, accepted.id, ida))
+    await deliver(db, on_customer_erased, event(tenant_id, CustomerErasedV1(customer_id=ida)))
+    assert await replied(db, tenant_id, accepted.id, "Noch etwas, Frau Ida?") == ""

@@ -63,6 +63,9 @@ class Interaction(Base):
     raw: Mapped[Any] = mapped_column(JSONB, nullable=True)
     extracted: Mapped[dict[str, Any]] = mapped_column(JSONB)
     similarity_key: Mapped[str | None] = mapped_column(sa.Text)
+    # When an erasure emptied it (its metadata then reads {"erased": true}, which anybody can
+    # send: this column is what tells).
+    erased_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Projection of later stages, kept up to date by this service's consumers.
     customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     match: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

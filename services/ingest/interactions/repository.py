@@ -210,6 +210,7 @@ async def _clear(session: AsyncSession, *where: sa.ColumnElement[bool]) -> list[
             similarity_key=None,
             thread_key=None,
             customer_id=None,
+            erased_at=sa.func.coalesce(Interaction.erased_at, sa.func.now()),
             updated_at=datetime.now(UTC),
         )
         .returning(Interaction.id)

@@ -260,7 +260,7 @@ async def respond(
         interaction_id=interaction_id,
         # A reply to an interaction erased since (the agent saw it before) addresses a person
         # no later erasure can find: kept as the erasure keeps replies, without its text.
-        text="" if row.meta == repository.ERASED_META else data.text,
+        text="" if row.erased_at is not None else data.text,
         visibility=data.visibility or row.visibility,
         channel=data.channel or row.channel,
         agent_id=agent_id,
