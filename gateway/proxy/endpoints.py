@@ -94,7 +94,8 @@ async def customer_export(
 ) -> Response:
     """Identity's export (master data, identities, social profiles, standardised form, merges,
     reviews, decisions) with every interaction attributed to the person (text, extracted
-    features, score, routing and SLA state), the Social Customer Score with its history, and
+    features, score, routing and SLA state, the agents' replies), the Social Customer Score with
+    its history, and
     scoring's graph accounts, conversations and news mentions of the person.
     All or nothing: if a service cannot answer, 503 rather than an incomplete export."""
     principal.require(*READ)

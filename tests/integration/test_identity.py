@@ -350,6 +350,11 @@ async def test_erasure_removes_everything_and_export_shows_everything(
         )
         attributed = await identified(client, mail.json()["id"], eventually)
         assert attributed["customer_id"] == kathi["id"]
+        reply = await client.post(
+            f"/v1/interactions/{mail.json()['id']}/responses",
+            json={"text": "Ihre Daten kommen mit separater Post, Frau Schneider."},
+        )
+        assert reply.status_code == 201, reply.text
 
         async def scored() -> bool:
             return (await client.get(f"/v1/customers/{kathi['id']}/score")).status_code == 200
@@ -379,6 +384,12 @@ async def test_erasure_removes_everything_and_export_shows_everything(
         assert {i["id"]: i["text"] for i in export["interactions"]} == {
             mail.json()["id"]: "Bitte senden Sie mir meine Daten.",
             own.json()["id"]: "Danke!",
+        }
+        # So do the agents' replies to her.
+        replies = {i["id"]: [r["text"] for r in i["responses"]] for i in export["interactions"]}
+        assert replies == {
+            mail.json()["id"]: ["Ihre Daten kommen mit separater Post, Frau Schneider."],
+            own.json()["id"]: [],
         }
         accounts = export["scoring"]["graph_accounts"]
         assert [(a["network"], a["handle"]) for a in accounts] == [("twitter", "kathi_s")]

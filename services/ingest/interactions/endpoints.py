@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest.interactions import repository, service
 from services.ingest.interactions.schemas import (
@@ -34,10 +35,20 @@ from shared.contracts._events import Channel
 router = APIRouter(prefix="/v1/interactions", tags=["interactions"], responses=PROBLEM_RESPONSES)
 
 
-def _out(row: object) -> Interaction:
-    out = Interaction.model_validate(row)
-    routing = getattr(row, "routing", None) or {}
-    out.recommendations = routing.get("recommendations", [])
+async def _out(session: AsyncSession, tenant_id: uuid.UUID, rows: list[Any]) -> list[Interaction]:
+    """Interactions as the API shows them, each with the agents' replies (one query)."""
+    replies = await repository.responses_of(
+        session, tenant_id=tenant_id, interaction_ids=[row.id for row in rows]
+    )
+    out = []
+    for row in rows:
+        shown = Interaction.model_validate(row)
+        shown.recommendations = (getattr(row, "routing", None) or {}).get("recommendations", [])
+        shown.responses = [
+            ResponseOut.model_validate(reply).model_copy(update={"first": n == 0})
+            for n, reply in enumerate(replies.get(row.id, []))
+        ]
+        out.append(shown)
     return out
 
 
@@ -90,14 +101,15 @@ async def list_interactions(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor([rows[-1].received_at.isoformat(), str(rows[-1].id)])
-    return Page[Interaction](items=[_out(r) for r in rows], next_cursor=next_cursor)
+    return Page[Interaction](items=await _out(session, tenant_id, rows), next_cursor=next_cursor)
 
 
 @router.get("/{interaction_id}", response_model=Interaction)
 async def get_interaction(
     interaction_id: uuid.UUID, session: SessionDep, tenant_id: TenantDep
 ) -> Interaction:
-    return _out(await service.get(session, tenant_id=tenant_id, interaction_id=interaction_id))
+    row = await service.get(session, tenant_id=tenant_id, interaction_id=interaction_id)
+    return (await _out(session, tenant_id, [row]))[0]
 
 
 @router.post(
@@ -129,11 +141,7 @@ async def resolve(
     tenant_id: TenantDep,
     correlation_id: CorrelationDep,
 ) -> Interaction:
-    return _out(
-        await service.resolve(
-            session,
-            tenant_id=tenant_id,
-            interaction_id=interaction_id,
-            correlation_id=correlation_id,
-        )
+    row = await service.resolve(
+        session, tenant_id=tenant_id, interaction_id=interaction_id, correlation_id=correlation_id
     )
+    return (await _out(session, tenant_id, [row]))[0]

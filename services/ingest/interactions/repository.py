@@ -137,6 +137,22 @@ async def add_response(session: AsyncSession, response: Response) -> None:
     await session.flush()
 
 
+async def responses_of(
+    session: AsyncSession, *, tenant_id: uuid.UUID, interaction_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Response]]:
+    """The agents' replies to these interactions, oldest first."""
+    out: dict[uuid.UUID, list[Response]] = {}
+    if interaction_ids:
+        stmt = (
+            sa.select(Response)
+            .where(Response.tenant_id == tenant_id, Response.interaction_id.in_(interaction_ids))
+            .order_by(Response.created_at, Response.id)
+        )
+        for response in (await session.execute(stmt)).scalars():
+            out.setdefault(response.interaction_id, []).append(response)
+    return out
+
+
 async def erase_customer(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID
 ) -> int:

@@ -112,6 +112,19 @@ class SlaOut(BaseModel):
     next_due_at: datetime | None = None
 
 
+class ResponseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    interaction_id: uuid.UUID
+    text: str
+    visibility: Visibility
+    channel: Channel
+    agent_id: str | None
+    created_at: datetime
+    first: bool = False
+
+
 class Interaction(BaseModel):
     """An interaction with everything the pipeline learned about it."""
 
@@ -147,6 +160,9 @@ class Interaction(BaseModel):
     incident_id: uuid.UUID | None
     first_responded_at: datetime | None
     resolved_at: datetime | None
+    responses: list[ResponseOut] = Field(
+        default_factory=list, description="The agents' replies, oldest first."
+    )
 
 
 class BatchCreate(BaseModel):
@@ -175,16 +191,3 @@ class ResponseCreate(BaseModel):
     text: str = Field(min_length=1, max_length=100_000)
     visibility: Visibility | None = None
     channel: Channel | None = None
-
-
-class ResponseOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    interaction_id: uuid.UUID
-    text: str
-    visibility: Visibility
-    channel: Channel
-    agent_id: str | None
-    created_at: datetime
-    first: bool = False
