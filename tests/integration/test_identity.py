@@ -219,7 +219,6 @@ async def test_a_failed_import_resumes_after_its_committed_rows(
         job_id = first.json()["id"]
         assert (await finished(job_id))["rows_read"] == 3
         source = {
-            "bytes": len(full),
             "sha256": hashlib.sha256(full).hexdigest(),
             "kind": "ndjson",
             "on_existing": "update",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,7 +70,7 @@ async def import_customers(
             )
         else:
             job = await _resumable(session, tenant_id=tenant_id, job_id=resume, kind=kind)
-            on_existing = job.source["on_existing"] if job.source else on_existing
+            on_existing = job.source["on_existing"]  # as the job was started
             await jobs_repository.update(
                 session, job_id=job.id, state="receiving", finished_at=None
             )
@@ -79,8 +79,9 @@ async def import_customers(
     try:
         async with jobs.heartbeat(runtime.db, job_id):
             spooled = await service.spool(request.stream(), path=path, kind=kind)
-        if resume is not None and job.source != _source(spooled, kind, on_existing):
-            raise Conflict("This is not the file the job was given (its size or bytes differ).")
+        source = {"sha256": spooled.sha256, "kind": kind, "on_existing": on_existing}
+        if resume is not None and job.source != source:
+            raise Conflict("This is not the file the job was given (its bytes differ).")
     except (ProblemError, FileError, Exception) as exc:
         path.unlink(missing_ok=True)
         detail = exc.detail if isinstance(exc, ProblemError) else str(exc)
@@ -98,7 +99,7 @@ async def import_customers(
             job_id=job_id,
             state="queued",
             bytes_total=spooled.size,
-            source=_source(spooled, kind, on_existing),
+            source=source,
         )
         job = await jobs_repository.get(session, tenant_id=tenant_id, job_id=job_id)
 
@@ -110,21 +111,11 @@ async def import_customers(
             path=path,
             kind=kind,
             on_existing=on_existing,
-            resume=resume is not None,
         )
 
     jobs.spawn(runtime, job_id, work)
     assert job is not None
     return jobs.to_out(job)
-
-
-def _source(spooled: service.Spooled, kind: str, on_existing: str) -> dict[str, Any]:
-    return {
-        "bytes": spooled.size,
-        "sha256": spooled.sha256,
-        "kind": kind,
-        "on_existing": on_existing,
-    }
 
 
 async def _resumable(

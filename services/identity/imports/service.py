@@ -497,27 +497,24 @@ async def run(
     path: Path,
     kind: str,
     on_existing: str = "update",
-    resume: bool = False,
 ) -> dict[str, Any]:
     """Import a spooled file batch by batch, recording progress and per-row errors.
 
     Reading is sequential (row numbers, constant memory); validation and standardisation of
     the next batches run in worker processes while this one is written (a pipeline); batches
-    are written in file order, one transaction each. A resumed job (the same file again, after
-    a failure) skips the rows its committed batches read and carries its counts on."""
+    are written in file order, one transaction each. The job's counts go on from what it holds:
+    a resumed job (the same file again, after a failure) skips the rows its committed batches
+    read; a new one holds none."""
     started = time.perf_counter()
-    read = imported = rejected_count = 0
     validation_cpu = 0.0
-    errors: list[dict[str, Any]] = []
     loop = asyncio.get_running_loop()
     today = date.today()
     async with db.session() as session:
         await jobs.update(session, job_id=job_id, state="running", detail=None)
-        if resume:
-            job = await jobs.get(session, tenant_id=tenant_id, job_id=job_id)
-            assert job is not None
-            read, imported, rejected_count = job.rows_read, job.rows_imported, job.rows_rejected
-            errors = list(job.errors)
+        job = await jobs.get(session, tenant_id=tenant_id, job_id=job_id)
+    assert job is not None
+    read, imported, rejected_count = job.rows_read, job.rows_imported, job.rows_rejected
+    errors: list[dict[str, Any]] = list(job.errors)
     skipped = read
     try:
         with path.open("rb") as handle:

@@ -34,5 +34,5 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Refreshed while a process works on the job (receiving or running); see `fail_stale`.
     heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    # An import's file: size, sha256, kind, on_existing (to resume it with the same file).
+    # An import's file: sha256, kind, on_existing (to resume it with the same file).
     source: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -1,4 +1,4 @@
-"""An import job remembers the file it was given (size, SHA-256, format, on_existing), so that a
+"""An import job remembers the file it was given (SHA-256, format, on_existing), so that a
 failed import can be resumed with the same file: the rows it committed are skipped.
 
 Revision ID: 0007
