@@ -13,8 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.ingest.interactions.models import STATUSES, Interaction, Response
 
 _table = Interaction.__table__
-# What an erasure leaves in an interaction's metadata.
-ERASED_META: dict[str, Any] = {"erased": True}
 # Built once: the values are bound at execution, so the compiled statement is cached.
 _INSERT_NEW = (
     insert(_table)
@@ -220,7 +218,7 @@ async def _clear(session: AsyncSession, *where: sa.ColumnElement[bool]) -> list[
             raw=None,
             extracted={},
             attachments=[],
-            meta=ERASED_META,
+            meta={"erased": True},
             # A hash of the text's meaning, and the channel's thread id, which for a private
             # message is the person's id on the network (Messenger: "<page id>:<PSID>").
             similarity_key=None,
