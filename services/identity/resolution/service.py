@@ -65,11 +65,46 @@ def priors(master_size: int) -> MatchModel:
     return model
 
 
+_SETTINGS = sa.text(
+    """
+    SELECT
+        (SELECT version FROM identity.match_models WHERE tenant_id = :t
+         ORDER BY created_at DESC LIMIT 1) AS version,
+        (SELECT match_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS match,
+        (SELECT review_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS review
+    """
+)
+# A tenant's model version and thresholds are read at most this often per process: the read
+# was one of four round trips of every online resolution (~0.7 ms of a ~10 ms p99 at 1M
+# customers, bench/identity_online.py). A change made through this process applies at once;
+# other replicas take it up within this many seconds.
+SETTINGS_TTL = 5.0
+
+
 class _Cache:
-    """Per-process models by tenant; the stored version decides when to reload."""
+    """Per-process, by tenant: the model (the stored version decides when to reload) and the
+    model version and thresholds in force (read again after `SETTINGS_TTL`)."""
 
     def __init__(self) -> None:
         self.models: dict[uuid.UUID, tuple[str | None, float, MatchModel]] = {}
+        self.settings: dict[uuid.UUID, tuple[float, str | None, Thresholds]] = {}
+
+    async def resolver(self, session: AsyncSession, *, tenant_id: uuid.UUID) -> Resolver:
+        now = time.monotonic()
+        cached = self.settings.get(tenant_id)
+        if cached is not None and cached[0] > now:
+            _, version, thresholds = cached
+        else:
+            row = (await session.execute(_SETTINGS, {"t": tenant_id})).one()
+            version = row.version
+            thresholds = (
+                Thresholds(match=row.match, review=row.review)
+                if row.match is not None
+                else DEFAULT_THRESHOLDS
+            )
+            self.settings[tenant_id] = (now + SETTINGS_TTL, version, thresholds)
+        model = await self.model(session, tenant_id=tenant_id, stored=version)
+        return Resolver(model, thresholds)
 
     async def model(self, session: AsyncSession, *, tenant_id: uuid.UUID, stored: str | None):
         cached = self.models.get(tenant_id)
@@ -85,53 +120,25 @@ class _Cache:
         self.models[tenant_id] = (stored, now + _PRIORS_TTL, model)
         return model
 
+    def forget_settings(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        """The tenant's model or thresholds change in this session's transaction: read them
+        again once it commits (what was read meanwhile is dropped then)."""
+        self.settings.pop(tenant_id, None)
+        event.listen(
+            session.sync_session,
+            "after_commit",
+            lambda _: self.settings.pop(tenant_id, None),
+            once=True,
+        )
+
 
 CACHE = _Cache()
-
-_SETTINGS = sa.text(
-    """
-    SELECT
-        (SELECT version FROM identity.match_models WHERE tenant_id = :t
-         ORDER BY created_at DESC LIMIT 1) AS version,
-        (SELECT match_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS match,
-        (SELECT review_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS review
-    """
-)
-# A tenant's model version and thresholds are read at most this often per process: the read
-# was one of four round trips of every online resolution (~0.7 ms of a ~10 ms p99 at 1M
-# customers, bench/identity_online.py). A change made through this process applies at once;
-# other replicas take it up within this many seconds.
-SETTINGS_TTL = 5.0
-_settings: dict[uuid.UUID, tuple[float, str | None, Thresholds]] = {}
-
-
-def forget_settings(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    """The tenant's model or thresholds change in this session's transaction: read them again
-    once it commits (what was read meanwhile is dropped then)."""
-    _settings.pop(tenant_id, None)
-    event.listen(
-        session.sync_session, "after_commit", lambda _: _settings.pop(tenant_id, None), once=True
-    )
 
 
 async def resolver_for(session: AsyncSession, *, tenant_id: uuid.UUID) -> Resolver:
     """The tenant's model and thresholds (one query, at most every `SETTINGS_TTL` seconds; the
     model itself is cached by its stored version)."""
-    now = time.monotonic()
-    cached = _settings.get(tenant_id)
-    if cached is not None and cached[0] > now:
-        _, version, thresholds = cached
-    else:
-        row = (await session.execute(_SETTINGS, {"t": tenant_id})).one()
-        version = row.version
-        thresholds = (
-            Thresholds(match=row.match, review=row.review)
-            if row.match is not None
-            else DEFAULT_THRESHOLDS
-        )
-        _settings[tenant_id] = (now + SETTINGS_TTL, version, thresholds)
-    model = await CACHE.model(session, tenant_id=tenant_id, stored=version)
-    return Resolver(model, thresholds)
+    return await CACHE.resolver(session, tenant_id=tenant_id)
 
 
 def explanation(evidence: Any) -> list[dict[str, Any]]:
@@ -244,7 +251,7 @@ async def put_thresholds(
             errors=[{"loc": ["body"], "msg": str(exc)}],
         ) from None
     await repository.put_config(session, tenant_id=tenant_id, match=match, review=review)
-    forget_settings(session, tenant_id)
+    CACHE.forget_settings(session, tenant_id)
     return thresholds
 
 
@@ -313,6 +320,6 @@ async def fit_model(
     await repository.add_model(
         session, tenant_id=tenant_id, version=model.version, model=model.to_dict(), job_id=job_id
     )
-    forget_settings(session, tenant_id)
+    CACHE.forget_settings(session, tenant_id)
     log.info("identity.model.fitted", version=model.version, master_size=model.master_size)
     return model
