@@ -647,7 +647,5 @@ async def held_signals(
     for network, count in followers.items():
         if network in KNOWN_NETWORKS:
             profile = profiles.get(network) or SocialProfile()
-            profiles[network] = profile.model_copy(
-                update={"followers": min(max(count, 0), MAX_COUNT)}
-            )
+            profiles[network] = profile.model_copy(update={"followers": _count(count)})
     return signals.model_copy(update={"profiles": profiles})
