@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.incidents import repository
 from shared.contracts import InteractionFacts
 
-__all__ = ["could_join", "follow_merge", "follow_unmerge", "forget_customer", "note_author"]
+__all__ = ["could_join", "forget_customer", "note_author"]
 
 
 def could_join(facts: InteractionFacts) -> bool:
@@ -59,30 +59,3 @@ async def forget_customer(
     holds the customer's turn and takes no customer's turn after this."""
     await repository.lock_tenant(session, tenant_id=tenant_id)
     return await repository.erase_author(session, tenant_id=tenant_id, customer_id=customer_id)
-
-
-async def follow_merge(
-    session: AsyncSession, *, tenant_id: uuid.UUID, survivor_id: uuid.UUID, merged_id: uuid.UUID
-) -> None:
-    """The merged customer's messages are the survivor's: erasing the survivor reaches them."""
-    await repository.move_authors(
-        session, tenant_id=tenant_id, from_customer=merged_id, to_customer=survivor_id
-    )
-
-
-async def follow_unmerge(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    survivor_id: uuid.UUID,
-    restored_id: uuid.UUID,
-    interaction_ids: list[uuid.UUID],
-) -> None:
-    """The messages an unmerge gives back are the restored customer's again."""
-    await repository.move_authors(
-        session,
-        tenant_id=tenant_id,
-        from_customer=survivor_id,
-        to_customer=restored_id,
-        interaction_ids=interaction_ids,
-    )

@@ -30,6 +30,7 @@ from services.scoring.graph.repository import GraphStats
 from services.scoring.graph.service import erase_customer as erase_from_graph
 from services.scoring.graph.service import graph_handle
 from services.scoring.incidents import authors as incident_authors
+from services.scoring.incidents import repository as incidents_repository
 from services.scoring.mentions import repository as mentions_repository
 from services.scoring.mentions.signals import news_expiry, news_signals
 from services.scoring.population import service as population
@@ -483,8 +484,8 @@ async def follow_merge(session: AsyncSession, event: Envelope[Any]) -> None:
     await mentions_repository.follow_merge(
         session, tenant_id=tenant_id, survivor_id=p.survivor_id, merged_id=p.merged_id
     )
-    await incident_authors.follow_merge(
-        session, tenant_id=tenant_id, survivor_id=p.survivor_id, merged_id=p.merged_id
+    await incidents_repository.move_authors(
+        session, tenant_id=tenant_id, from_customer=p.merged_id, to_customer=p.survivor_id
     )
     await repository.erase(session, tenant_id=tenant_id, customer_id=p.merged_id)
     # A v1 event (a producer not yet upgraded) carries no master data: the stored score is
@@ -524,11 +525,11 @@ async def follow_unmerge(session: AsyncSession, event: Envelope[Any]) -> None:
     await mentions_repository.follow_unmerge(
         session, tenant_id=tenant_id, survivor_id=p.survivor_id, restored_id=p.restored_id
     )
-    await incident_authors.follow_unmerge(
+    await incidents_repository.move_authors(
         session,
         tenant_id=tenant_id,
-        survivor_id=p.survivor_id,
-        restored_id=p.restored_id,
+        from_customer=p.survivor_id,
+        to_customer=p.restored_id,
         interaction_ids=list(p.interaction_ids),
     )
     # A v1 event (a producer not yet upgraded) carries no master data: the stored score is
