@@ -467,8 +467,10 @@ def _median_fit(
     if excess(_MAX_NOISE) >= 0.0:
         return _MAX_NOISE
     # The median falls as the value grows; search on a log scale, it spans decades.
+    # A log scale cannot start at 0: such a `low` is raised to a floor, checked once (any other
+    # `low` is the floor, already found too small above).
     floor = max(low, _MIN_INVERSE_SHAPE)
-    if excess(floor) <= 0.0:
+    if floor > low and excess(floor) <= 0.0:
         return floor
     root = brentq(lambda x: excess(float(np.exp(x))), np.log(floor), np.log(_MAX_NOISE), xtol=1e-3)
     return float(np.exp(root))
