@@ -7,24 +7,13 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from support.migrations import upgrade_to
 
 from services.identity.app import SERVICE
 from services.identity.matching import StandardRecord
 from services.identity.resolution import records
 from services.identity.resolution import repository as resolution
 from shared import Database
-
-
-def _upgrade_to(connection: Connection, revision: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(SERVICE.migrations))
-    config.attributes["connection"] = connection
-    config.attributes["schema"] = "identity"
-    command.upgrade(config, revision)
 
 
 def _kathi(record_id: str) -> StandardRecord:
@@ -48,7 +37,7 @@ async def test_a_master_from_before_postings_is_found_after_the_upgrade(
     try:
         async with db.engine.begin() as conn:
             await conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS identity"))
-            await conn.run_sync(_upgrade_to, "0003")
+            await conn.run_sync(upgrade_to, SERVICE, "0003")
         # What the old write path stored: text keys per tenant, including retired kinds.
         old_keys = [*records.keys_of(_kathi(str(customer))), "fd:8627:1975-04-12", "fc:8627:koln"]
         record: dict[str, Any] = records.record_to_json(_kathi(str(customer)))

@@ -5,22 +5,11 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from support.migrations import upgrade_to
 
 from services.scoring.app import SERVICE
 from services.scoring.mentions.service import sweep_aged_out
 from shared import Database
-
-
-def _upgrade_to(connection: Connection, revision: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(SERVICE.migrations))
-    config.attributes["connection"] = connection
-    config.attributes["schema"] = "scoring"
-    command.upgrade(config, revision)
 
 
 async def test_scores_stored_before_the_expiry_column_are_still_swept(fresh_database_url) -> None:
@@ -32,7 +21,7 @@ async def test_scores_stored_before_the_expiry_column_are_still_swept(fresh_data
     try:
         async with db.engine.begin() as conn:
             await conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS scoring"))
-            await conn.run_sync(_upgrade_to, "0006")
+            await conn.run_sync(upgrade_to, SERVICE, "0006")
             for customer, computed, published in cases:
                 await conn.execute(
                     sa.text(
