@@ -580,3 +580,83 @@ async def test_a_large_import_validates_in_worker_processes_with_the_same_outcom
     finally:
         imports.shutdown_pool()
         await db.dispose()
+
+
+async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
+    platform, database_url, tmp_path
+) -> None:
+    """A personal identifier verified for another customer rejects the whole row, also when
+    the row would have replaced it; a household's shared landline does not."""
+    import sqlalchemy as sa
+
+    from services.identity.customers.models import Customer, Identity
+    from services.identity.imports import service as imports
+    from services.identity.jobs import repository as jobs
+    from shared import Database
+
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+
+    async def load(*rows: dict[str, Any]) -> Any:
+        path = tmp_path / f"{uuid.uuid4().hex}.ndjson"
+        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+        async with db.session() as session:
+            job = await jobs.create(session, tenant_id=tenant, kind="import")
+        await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
+        async with db.session() as session:
+            return await jobs.get(session, tenant_id=tenant, job_id=job.id)
+
+    try:
+        first = await load(
+            {"customer_number": "C1", "family_name": "Clau", "email": "y@example.de"},
+            {
+                "customer_number": "A1",
+                "family_name": "Adam",
+                "email": "x@example.de",
+                "phone": "030 1234567",
+            },
+        )
+        assert (first.rows_imported, first.rows_rejected) == (2, 0)
+        second = await load(
+            # A1 would give up x@ for z@, but y@ is C1's: A1's row is rejected whole.
+            {
+                "customer_number": "A1",
+                "family_name": "Adam",
+                "emails": ["z@example.de", "y@example.de"],
+            },
+            # So A1 keeps x@, and B1 asking for it is rejected too.
+            {"customer_number": "B1", "family_name": "Bauer", "email": "x@example.de"},
+            # A household's landline is shared: not a reason to reject.
+            {"customer_number": "D1", "family_name": "Adam", "phone": "030 1234567"},
+        )
+        assert (second.rows_imported, second.rows_rejected) == (1, 2)
+        assert {(e["row"], e["field"]) for e in second.errors} == {(1, "email"), (2, "email")}
+        async with db.session() as session:
+            numbers = dict(
+                (
+                    await session.execute(
+                        sa.select(Customer.id, Customer.customer_number).where(
+                            Customer.tenant_id == tenant
+                        )
+                    )
+                ).all()
+            )
+            held = {
+                (kind, value): numbers[customer]
+                for kind, value, customer in await session.execute(
+                    sa.select(Identity.kind, Identity.value, Identity.customer_id).where(
+                        Identity.tenant_id == tenant
+                    )
+                )
+            }
+        assert sorted(numbers.values()) == ["A1", "C1", "D1"]
+        assert held == {
+            ("email", "y@example.de"): "C1",
+            ("email", "x@example.de"): "A1",
+            ("phone", "+49301234567"): "A1",
+            ("customer_number", "C1"): "C1",
+            ("customer_number", "A1"): "A1",
+            ("customer_number", "D1"): "D1",
+        }
+    finally:
+        await db.dispose()
