@@ -540,6 +540,53 @@ async def test_a_restart_fails_only_jobs_whose_heartbeat_stopped(platform, datab
         await db.dispose()
 
 
+async def test_reaping_fails_dead_jobs_and_deletes_their_spooled_files(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """A job whose process died is failed by a later look (not only at start), and the files
+    spooled for jobs no longer active are deleted; a running job's file and others stay."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from services.identity.imports import service as imports
+    from services.identity.jobs import repository as jobs
+    from services.identity.jobs import service as job_service
+    from services.identity.jobs.models import Job
+    from shared import Database
+
+    monkeypatch.setenv("RESONANCE_IDENTITY_IMPORT_DIR", str(tmp_path))
+    db = Database(database_url, schema="identity", pool_size=1)
+    tenant = uuid.uuid4()
+    try:
+        async with db.session() as session:
+            dead = await jobs.create(session, tenant_id=tenant, kind="import", state="running")
+            alive = await jobs.create(session, tenant_id=tenant, kind="import", state="running")
+            failed = await jobs.create(session, tenant_id=tenant, kind="import", state="failed")
+            long_ago = datetime.now(UTC) - timedelta(hours=1)
+            await session.execute(
+                sa.update(Job).where(Job.id == dead.id).values(updated_at=long_ago)
+            )
+            await jobs.beat(session, job_id=alive.id)
+        directory = imports.spool_dir()
+        files = {
+            name: directory / name
+            for name in (f"{dead.id}.ndjson", f"{alive.id}.csv", f"{failed.id}.csv", "notes.txt")
+        }
+        for path in files.values():
+            path.write_bytes(b"x")
+        # (The platform's own identity service reaps too: count the files, not the jobs.)
+        assert (await job_service.reap(db))[1] == 2
+        assert sorted(p.name for p in directory.iterdir()) == sorted(
+            [f"{alive.id}.csv", "notes.txt"]
+        )
+        async with db.session() as session:
+            state = (await jobs.get(session, tenant_id=tenant, job_id=dead.id)).state
+        assert state == "failed"
+    finally:
+        await db.dispose()
+
+
 async def test_a_large_import_validates_in_worker_processes_with_the_same_outcome(
     platform, database_url, monkeypatch, tmp_path
 ) -> None:

@@ -177,6 +177,27 @@ def spool_dir() -> Path:
 SPOOL_CHUNK = 1 << 20
 
 
+async def sweep_spool(db: Database) -> int:
+    """Delete spooled files whose job is no longer active: a job interrupted by a crash leaves
+    its file behind, and a resume sends the file again. Files not named after a job are left
+    alone. Returns how many were deleted."""
+    directory = spool_dir()
+    files: dict[uuid.UUID, Path] = {}
+    for path in await asyncio.to_thread(lambda: list(directory.iterdir())):
+        try:
+            files[uuid.UUID(path.stem)] = path
+        except ValueError:
+            continue
+    if not files:
+        return 0
+    async with db.session() as session:
+        active = await jobs.active_among(session, list(files))
+    gone = [path for job_id, path in files.items() if job_id not in active]
+    for path in gone:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+    return len(gone)
+
+
 class Spooled(NamedTuple):
     """What was received: its size and SHA-256 (the file's identity when an import resumes)."""
 

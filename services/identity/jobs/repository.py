@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,9 +72,21 @@ async def fail_stale(session: AsyncSession, *, older_than: timedelta) -> int:
         )
         .values(
             state="failed",
-            detail="Interrupted (the service stopped). Re-post the file: rows are upserted by "
-            "customer_number, so a re-run is safe.",
+            detail="Interrupted (the service stopped). Resume it: POST the same file to "
+            "/v1/customers/import?resume=<this job's id>; it goes on after the rows it committed.",
             finished_at=datetime.now(UTC),
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def active_among(session: AsyncSession, job_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of `job_ids` that are still being received, queued or running."""
+    if not job_ids:
+        return set()
+    rows = await session.execute(
+        sa.select(Job.id).where(
+            Job.id.in_(job_ids), Job.state.in_(("receiving", "queued", "running"))
+        )
+    )
+    return set(rows.scalars())

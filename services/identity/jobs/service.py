@@ -108,14 +108,49 @@ async def heartbeat(db: Database, job_id: uuid.UUID) -> AsyncIterator[None]:
             pass
 
 
+# How often each replica looks for jobs whose process died (and for their spooled files).
+REAP_EVERY = 60.0
+
+
+async def reap(db: Database) -> tuple[int, int]:
+    """Fail the jobs nobody beats for any more (their process died), then delete the spooled
+    files of jobs no longer active; returns (jobs failed, files deleted)."""
+    async with db.session() as session:
+        failed = await repository.fail_stale(session, older_than=STALE_AFTER)
+    from services.identity.imports.service import sweep_spool  # imports uses jobs
+
+    removed = await sweep_spool(db)
+    if failed or removed:
+        log.info("identity.jobs.reaped", failed=failed, files_removed=removed)
+    return failed, removed
+
+
 @asynccontextmanager
 async def jobs_resource(runtime: ServiceRuntime) -> AsyncIterator[None]:
-    """Marks jobs of a dead process failed at start; cancels this process's jobs at stop."""
-    async with runtime.db.session() as session:
-        await repository.fail_stale(session, older_than=STALE_AFTER)
+    """Reaps jobs of dead processes at start and every `REAP_EVERY` seconds (a process that
+    died and came back within `STALE_AFTER` leaves jobs that only a later look finds); cancels
+    this process's jobs at stop."""
+    await reap(runtime.db)
+
+    async def reaper() -> None:
+        while True:
+            await asyncio.sleep(REAP_EVERY)
+            try:
+                await reap(runtime.db)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database away for a moment: the next round catches up
+                log.warning("identity.jobs.reap_failed", exc_info=True)
+
+    reaping = asyncio.create_task(reaper(), name="identity:jobs:reaper")
     try:
         yield
     finally:
+        reaping.cancel()
+        try:
+            await reaping
+        except BaseException:
+            pass
         tasks: set[asyncio.Task[None]] = runtime.state.get(_TASKS, set())
         for task in list(tasks):
             task.cancel()
