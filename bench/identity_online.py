@@ -138,6 +138,12 @@ async def run(args: argparse.Namespace) -> None:
             ", ".join(f"{k} {v:.0f} µs" for k, v in per_row.items())
             + f" per row: {total:.0f} µs in all, a ceiling of {2e6 / total:,.0f} rows/s on 2 cores"
         )
+        # Wall time of each write step (the writer's serial path: PostgreSQL plus round trips).
+        spent = done.result["write_seconds"]
+        results["import steps"] = (
+            ", ".join(f"{step} {spent[step] / rows * 1e6:.0f}" for step in imports.STEPS)
+            + " µs per row (wall time of each write step)"
+        )
         async with admin_conn(PG, name) as conn:
             keys = await conn.fetchval("SELECT count(*) FROM identity.blocking_postings")
             sizes = await conn.fetchrow(_SIZES)

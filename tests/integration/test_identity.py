@@ -618,6 +618,11 @@ async def test_a_large_import_validates_in_worker_processes_with_the_same_outcom
             done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
         assert done is not None and done.state == "succeeded"
         assert (done.rows_read, done.rows_imported, done.rows_rejected) == (7, 3, 4)
+        # Where the time went, step by step (the tables were settled: more than one row).
+        spent = done.result["write_seconds"]
+        assert set(spent) == set(imports.STEPS)
+        assert all(spent[step] > 0 for step in ("stage", "customers", "postings", "settle"))
+        assert sum(spent.values()) <= done.result["seconds"]
         assert {(e["row"], e["field"]) for e in done.errors} == {
             (3, "date_of_birth"),
             (4, None),

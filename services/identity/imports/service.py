@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -400,6 +400,18 @@ async def _chunked(data: bytes) -> AsyncIterator[bytes]:
         yield data[start : start + SPOOL_CHUNK]
 
 
+_T = TypeVar("_T")
+
+
+async def _step(steps: dict[str, float], name: str, call: Awaitable[_T]) -> _T:
+    """Await `call`, adding its wall time to `steps[name]` (the job reports where time went)."""
+    started = time.perf_counter()
+    try:
+        return await call
+    finally:
+        steps[name] = steps.get(name, 0.0) + time.perf_counter() - started
+
+
 async def write_batch(
     session: AsyncSession,
     *,
@@ -407,10 +419,13 @@ async def write_batch(
     job_id: uuid.UUID,
     batch: Prepared,
     on_existing: str = "update",
+    steps: dict[str, float] | None = None,
 ) -> tuple[int, list[Rejected]]:
-    """Write one prepared batch in the session's transaction; returns (imported, rejected)."""
+    """Write one prepared batch in the session's transaction; returns (imported, rejected).
+    The seconds spent on each step are added to `steps`."""
     if not batch.customers:
         return 0, []
+    steps = {} if steps is None else steps
     conn = await session.connection()
     # SQLAlchemy opens the driver's transaction on its first statement: without it, each COPY
     # below would commit on its own (and the staging rows vanish ON COMMIT).
@@ -421,41 +436,48 @@ async def write_batch(
     pg: Any = raw.driver_connection
     now = datetime.now(UTC)
     rejected: list[Rejected] = []
-    await pg.execute(_STAGING)
-    await pg.copy_to_table(
-        "import_customers",
-        source=_chunked(batch.customers),
-        columns=_CUSTOMER_COLUMNS,
+    await _step(steps, "stage", pg.execute(_STAGING))
+    await _step(
+        steps,
+        "stage",
+        pg.copy_to_table(
+            "import_customers", source=_chunked(batch.customers), columns=_CUSTOMER_COLUMNS
+        ),
     )
     if batch.identities:
-        await pg.copy_to_table(
-            "import_identities",
-            source=_chunked(batch.identities),
-            columns=_IDENTITY_COLUMNS,
+        await _step(
+            steps,
+            "stage",
+            pg.copy_to_table(
+                "import_identities", source=_chunked(batch.identities), columns=_IDENTITY_COLUMNS
+            ),
         )
-        clashes = await pg.fetch(_CLASHES, tenant_id)
+        clashes = await _step(steps, "clashes", pg.fetch(_CLASHES, tenant_id))
         if clashes:
             rejected += [
                 _rejection(c["n"], c["kind"], f"{c['kind']} belongs to another customer")
                 for c in clashes
             ]
-            await pg.execute(_DROP_ROWS, [c["n"] for c in clashes])
+            await _step(steps, "clashes", pg.execute(_DROP_ROWS, [c["n"] for c in clashes]))
     if on_existing == "update":
-        await pg.execute(_UPSERT, tenant_id, job_id, now)
+        await _step(steps, "customers", pg.execute(_UPSERT, tenant_id, job_id, now))
         message = "customer_number appears earlier in the file or belongs to a merged customer"
     else:
-        await pg.execute(_INSERT_ONLY, tenant_id, job_id, now)
+        await _step(steps, "customers", pg.execute(_INSERT_ONLY, tenant_id, job_id, now))
         message = "customer_number exists already"
-    rejected += [_rejection(n, "customer_number", message) for (n,) in await pg.fetch(_NOT_WRITTEN)]
-    updated = await pg.fetchval(
-        "SELECT array_agg(customer_id) FROM import_written WHERE NOT inserted"
+    not_written = await _step(steps, "customers", pg.fetch(_NOT_WRITTEN))
+    rejected += [_rejection(n, "customer_number", message) for (n,) in not_written]
+    updated = await _step(
+        steps,
+        "customers",
+        pg.fetchval("SELECT array_agg(customer_id) FROM import_written WHERE NOT inserted"),
     )
     if updated:  # as an array parameter: index probes, never a scan of the whole master
-        await pg.execute(_REPLACE_OLD, tenant_id, updated)
-    await pg.execute(_IDENTITIES, tenant_id, now)
-    imported = int((await pg.execute(_RECORDS, tenant_id)).rsplit(" ", 1)[1])
-    await pg.execute(_POSTINGS, tenant_id)
-    return imported, rejected
+        await _step(steps, "customers", pg.execute(_REPLACE_OLD, tenant_id, updated))
+    await _step(steps, "identities", pg.execute(_IDENTITIES, tenant_id, now))
+    status = await _step(steps, "records", pg.execute(_RECORDS, tenant_id))
+    await _step(steps, "postings", pg.execute(_POSTINGS, tenant_id))
+    return int(status.rsplit(" ", 1)[1]), rejected
 
 
 # After an import this large the written tables are analysed at once (part of the job's time),
@@ -464,6 +486,10 @@ async def write_batch(
 # until autovacuum comes by. VACUUM only visits pages not yet all-visible, so it is cheap on a
 # large master. The other tables are read through the heap anyway.
 SETTLE_MIN_ROWS = 10_000
+# The steps of writing a batch, as the job's result names them: staging (COPY), the check of
+# identifiers held by others, the customers upsert, identifiers, standardised records, blocking
+# postings, the job's progress with the commit; `settle` once at the end.
+STEPS = ("stage", "clashes", "customers", "identities", "records", "postings", "commit", "settle")
 _SETTLE = (
     "VACUUM (ANALYZE) identity.blocking_postings",
     "ANALYZE identity.match_records, identity.identities, identity.customers",
@@ -528,6 +554,8 @@ async def run(
     read; a new one holds none."""
     started = time.perf_counter()
     validation_cpu = 0.0
+    # Seconds spent in each step of writing (the job's result shows where the time went).
+    steps = dict.fromkeys(STEPS, 0.0)
     loop = asyncio.get_running_loop()
     today = date.today()
     async with db.session() as session:
@@ -584,6 +612,7 @@ async def run(
                             job_id=job_id,
                             batch=batch,
                             on_existing=on_existing,
+                            steps=steps,
                         )
                         read += batch.read
                         validation_cpu += batch.cpu_seconds
@@ -602,6 +631,8 @@ async def run(
                             bytes_done=position,
                             errors=errors,
                         )
+                        committing = time.perf_counter()
+                    steps["commit"] += time.perf_counter() - committing
             finally:
                 for pending, _, _ in ahead:
                     pending.cancel()
@@ -612,12 +643,13 @@ async def run(
     finally:
         path.unlink(missing_ok=True)  # noqa: ASYNC240 - one syscall, once per job
     if imported >= SETTLE_MIN_ROWS:
-        await settle(db)
+        await _step(steps, "settle", settle(db))
     seconds = time.perf_counter() - started
     result: dict[str, Any] = {
         "seconds": round(seconds, 3),
         "rows_per_second": round((read - skipped) / seconds) if seconds else None,
         "validation_cpu_seconds": round(validation_cpu, 3),
+        "write_seconds": {name: round(seconds, 3) for name, seconds in steps.items()},
     }
     if skipped:
         result["resumed_after_row"] = skipped
