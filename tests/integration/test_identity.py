@@ -712,3 +712,116 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
         }
     finally:
         await db.dispose()
+
+
+async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """Into a tenant without match records, a file for the worker processes leaves postings out
+    of its batches and builds them after the last one; a later import writes them per batch; a
+    failed initial load's postings are built by the reaper, once, and not while it is resumed."""
+    import sqlalchemy as sa
+
+    from services.identity.customers import service as customers
+    from services.identity.customers.schemas import PersonRecord
+    from services.identity.imports import service as imports
+    from services.identity.jobs import repository as jobs
+    from services.identity.jobs import service as job_service
+    from services.identity.jobs.models import Job
+    from shared import Database
+
+    monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "BATCH", 2)
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    postings = sa.text(
+        """
+        SELECT count(*) AS n, count(DISTINCT (p.key, p.record_id)) AS distinct_n,
+               (SELECT coalesce(sum(cardinality(keys)), 0) FROM identity.match_records
+                WHERE tenant_id = :t) AS keys
+        FROM identity.blocking_postings p JOIN identity.match_records r ON r.id = p.record_id
+        WHERE r.tenant_id = :t
+        """
+    )
+
+    async def load(*rows: dict[str, Any]) -> Job:
+        path = tmp_path / f"{uuid.uuid4().hex}.ndjson"
+        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+        async with db.session() as session:
+            job = await jobs.create(session, tenant_id=tenant, kind="import")
+        await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
+        async with db.session() as session:
+            done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
+        assert done is not None and done.state == "succeeded"
+        return done
+
+    async def counted() -> tuple[int, int, int]:
+        async with db.session() as session:
+            row = (await session.execute(postings, {"t": tenant})).one()
+        return row.n, row.distinct_n, row.keys
+
+    person = {"date_of_birth": "1971-03-04", "street": "Lindenweg 3", "postcode": "50667"}
+    try:
+        first = await load(
+            {
+                "customer_number": "L1",
+                "given_name": "Jörg",
+                "family_name": "Kretschmann",
+                "city": "Köln",
+                **person,
+            },
+            {"customer_number": "L2", "given_name": "Ute", "family_name": "Lange"},
+            {"customer_number": "L3", "given_name": "Kai", "family_name": "Sommer"},
+        )
+        assert not first.postings_pending and first.result["write_seconds"]["postings"] > 0
+        n, distinct_n, keys = await counted()
+        assert n == distinct_n == keys > 0
+        # Found by blocking (a misspelt name), not by an identifier.
+        async with db.reader() as session:
+            out = await customers.resolve_records(
+                session,
+                tenant_id=tenant,
+                records_in=[
+                    PersonRecord(
+                        given_name="Jörg",
+                        family_name="Kretschman",
+                        city="Köln",
+                        **{
+                            "date_of_birth": "1971-03-04",
+                            "postcode": "50667",
+                            "street": "Lindenweg 3",
+                        },
+                    )
+                ],
+            )
+        assert out[0].customer_id is not None
+
+        await load({"customer_number": "L4", "given_name": "Eva", "family_name": "Winter"})
+        n, distinct_n, keys = await counted()
+        assert n == distinct_n == keys
+
+        # A crash before the end: the first load's postings never built, the job failed.
+        async with db.session() as session:
+            await session.execute(
+                sa.text(
+                    "DELETE FROM identity.blocking_postings p USING identity.customers c "
+                    "WHERE c.id = p.record_id AND c.imported_by = :job"
+                ),
+                {"job": first.id},
+            )
+            await session.execute(
+                sa.update(Job)
+                .where(Job.id == first.id)
+                .values(state="receiving", postings_pending=True)
+            )
+        await job_service.reap(db)  # being resumed: left to its own run
+        assert (await counted())[0] < keys
+        async with db.session() as session:
+            await session.execute(sa.update(Job).where(Job.id == first.id).values(state="failed"))
+        await job_service.reap(db)
+        await job_service.reap(db)  # once only
+        n, distinct_n, keys = await counted()
+        assert n == distinct_n == keys
+    finally:
+        imports.shutdown_pool()
+        await db.dispose()

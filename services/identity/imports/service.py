@@ -166,6 +166,42 @@ FROM import_customers s JOIN import_written w ON w.row_id = s.id, unnest(s.keys)
 ORDER BY 1
 """
 
+# An initial load (a tenant without match records yet, a file large enough for the worker
+# processes) leaves the postings out of its batches and builds them once after the last one,
+# in key order: each page of the index is then visited once, not once per batch (at a million
+# customers 46 -> 20 µs per row, measured). Until then its customers are found by their
+# verified identifiers only. Should an online update re-index one of them meanwhile, that
+# record's postings exist twice until its next update, which only counts its keys twice.
+_FIRST_LOAD = "SELECT NOT EXISTS (SELECT 1 FROM identity.match_records WHERE tenant_id = $1)"
+_JOB_POSTINGS = """
+INSERT INTO identity.blocking_postings (key, record_id)
+SELECT identity.posting_key($1, k), r.id
+FROM identity.customers c JOIN identity.match_records r ON r.id = c.id, unnest(r.keys) k
+WHERE c.tenant_id = $1 AND c.imported_by = $2
+ORDER BY 1
+"""
+
+
+async def build_postings(
+    db: Database, *, tenant_id: uuid.UUID, job_id: uuid.UUID, only_failed: bool = False
+) -> bool:
+    """Build the postings of the rows an initial load wrote (its last step; for a failed one,
+    the reaper's), once: under the job's row lock, in one transaction with clearing
+    `postings_pending`. With `only_failed`, a job that is not failed (resumed meanwhile) is
+    left to its own run. Returns whether it built them."""
+    async with db.session() as session:
+        job = await jobs.get(session, tenant_id=tenant_id, job_id=job_id, lock=True)
+        if job is None or not job.postings_pending or (only_failed and job.state != "failed"):
+            return False
+        conn = await session.connection()
+        await conn.exec_driver_sql("SET LOCAL work_mem TO '256MB'")  # the sort stays in memory
+        raw = await conn.get_raw_connection()
+        pg: Any = raw.driver_connection
+        await pg.execute(_JOB_POSTINGS, tenant_id, job_id)
+        await jobs.update(session, job_id=job_id, postings_pending=False)
+    log.info("identity.import.postings_built", job_id=str(job_id))
+    return True
+
 
 def spool_dir() -> Path:
     path = Path(os.environ.get("RESONANCE_IDENTITY_IMPORT_DIR") or tempfile.gettempdir())
@@ -420,9 +456,11 @@ async def write_batch(
     batch: Prepared,
     on_existing: str = "update",
     steps: dict[str, float] | None = None,
+    postings: bool = True,
 ) -> tuple[int, list[Rejected]]:
     """Write one prepared batch in the session's transaction; returns (imported, rejected).
-    The seconds spent on each step are added to `steps`."""
+    The seconds spent on each step are added to `steps`. Without `postings`, the blocking
+    postings are left to `build_postings`."""
     if not batch.customers:
         return 0, []
     steps = {} if steps is None else steps
@@ -476,7 +514,8 @@ async def write_batch(
         await _step(steps, "customers", pg.execute(_REPLACE_OLD, tenant_id, updated))
     await _step(steps, "identities", pg.execute(_IDENTITIES, tenant_id, now))
     status = await _step(steps, "records", pg.execute(_RECORDS, tenant_id))
-    await _step(steps, "postings", pg.execute(_POSTINGS, tenant_id))
+    if postings:
+        await _step(steps, "postings", pg.execute(_POSTINGS, tenant_id))
     return int(status.rsplit(" ", 1)[1]), rejected
 
 
@@ -565,9 +604,16 @@ async def run(
     read, imported, rejected_count = job.rows_read, job.rows_imported, job.rows_rejected
     errors: list[dict[str, Any]] = list(job.errors)
     skipped = read
+    deferred = job.postings_pending  # a resumed initial load goes on as one
     try:
         with path.open("rb") as handle:
             executor = _executor() if os.fstat(handle.fileno()).st_size >= POOL_MIN_BYTES else None
+            if executor is not None and not skipped and not deferred:
+                async with db.session() as session:
+                    raw = await (await session.connection()).get_raw_connection()
+                    deferred = await raw.driver_connection.fetchval(_FIRST_LOAD, tenant_id)
+                    if deferred:
+                        await jobs.update(session, job_id=job_id, postings_pending=True)
             rows = csv_rows(handle) if kind == "csv" else ndjson_rows(handle)
             if skipped:  # committed before the failure: read (numbered) but not imported again
                 rows = (row for row in rows if row[0] > skipped)
@@ -613,6 +659,7 @@ async def run(
                             batch=batch,
                             on_existing=on_existing,
                             steps=steps,
+                            postings=not deferred,
                         )
                         read += batch.read
                         validation_cpu += batch.cpu_seconds
@@ -639,9 +686,14 @@ async def run(
     except FileError as exc:
         async with db.session() as session:
             await jobs.update(session, job_id=job_id, state="failed", detail=str(exc))
+        await build_postings(db, tenant_id=tenant_id, job_id=job_id)  # for the rows written
         return {"state": "failed"}
     finally:
         path.unlink(missing_ok=True)  # noqa: ASYNC240 - one syscall, once per job
+    if deferred:
+        async with db.session() as session:
+            await jobs.update(session, job_id=job_id, detail="building the blocking index")
+        await _step(steps, "postings", build_postings(db, tenant_id=tenant_id, job_id=job_id))
     if imported >= SETTLE_MIN_ROWS:
         await _step(steps, "settle", settle(db))
     seconds = time.perf_counter() - started
@@ -654,6 +706,6 @@ async def run(
     if skipped:
         result["resumed_after_row"] = skipped
     async with db.session() as session:
-        await jobs.update(session, job_id=job_id, state="succeeded", result=result)
+        await jobs.update(session, job_id=job_id, state="succeeded", result=result, detail=None)
     log.info("identity.import.finished", rows=read, imported=imported, rejected=rejected_count)
     return result

@@ -36,3 +36,5 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # An import's file: sha256, kind, on_existing (to resume it with the same file).
     source: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # An initial load's rows whose blocking postings are still to be built (see imports).
+    postings_pending: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())

@@ -28,6 +28,7 @@ async def create(
         bytes_done=0,
         errors=[],
         result={},
+        postings_pending=False,
         created_at=now,
         updated_at=now,
     )
@@ -90,3 +91,11 @@ async def active_among(session: AsyncSession, job_ids: Sequence[uuid.UUID]) -> s
         )
     )
     return set(rows.scalars())
+
+
+async def pending_postings(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant, job) of failed imports whose rows still wait for their blocking postings."""
+    rows = await session.execute(
+        sa.select(Job.tenant_id, Job.id).where(Job.state == "failed", Job.postings_pending)
+    )
+    return [(tenant_id, job_id) for tenant_id, job_id in rows.all()]

@@ -113,12 +113,17 @@ REAP_EVERY = 60.0
 
 
 async def reap(db: Database) -> tuple[int, int]:
-    """Fail the jobs nobody beats for any more (their process died), then delete the spooled
-    files of jobs no longer active; returns (jobs failed, files deleted)."""
+    """Fail the jobs nobody beats for any more (their process died), build the blocking
+    postings failed initial loads left pending, then delete the spooled files of jobs no
+    longer active; returns (jobs failed, files deleted)."""
     async with db.session() as session:
         failed = await repository.fail_stale(session, older_than=STALE_AFTER)
-    from services.identity.imports.service import sweep_spool  # imports uses jobs
+    from services.identity.imports.service import build_postings, sweep_spool  # uses jobs
 
+    async with db.session() as session:
+        pending = await repository.pending_postings(session)
+    for tenant_id, job_id in pending:  # a failed initial load's committed rows
+        await build_postings(db, tenant_id=tenant_id, job_id=job_id, only_failed=True)
     removed = await sweep_spool(db)
     if failed or removed:
         log.info("identity.jobs.reaped", failed=failed, files_removed=removed)
