@@ -642,21 +642,13 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
     import sqlalchemy as sa
 
     from services.identity.customers.models import Customer, Identity
-    from services.identity.imports import service as imports
-    from services.identity.jobs import repository as jobs
     from shared import Database
 
     db = Database(database_url, schema="identity", pool_size=2)
     tenant = uuid.uuid4()
 
     async def load(*rows: dict[str, Any]) -> Any:
-        path = tmp_path / f"{uuid.uuid4().hex}.ndjson"
-        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
-        async with db.session() as session:
-            job = await jobs.create(session, tenant_id=tenant, kind="import")
-        await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
-        async with db.session() as session:
-            return await jobs.get(session, tenant_id=tenant, job_id=job.id)
+        return await _import_rows(db, tenant, tmp_path, rows)
 
     try:
         first = await load(
@@ -725,7 +717,6 @@ async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
     from services.identity.customers import service as customers
     from services.identity.customers.schemas import PersonRecord
     from services.identity.imports import service as imports
-    from services.identity.jobs import repository as jobs
     from services.identity.jobs import service as job_service
     from services.identity.jobs.models import Job
     from shared import Database
@@ -745,14 +736,8 @@ async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
     )
 
     async def load(*rows: dict[str, Any]) -> Job:
-        path = tmp_path / f"{uuid.uuid4().hex}.ndjson"
-        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
-        async with db.session() as session:
-            job = await jobs.create(session, tenant_id=tenant, kind="import")
-        await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
-        async with db.session() as session:
-            done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
-        assert done is not None and done.state == "succeeded"
+        done = await _import_rows(db, tenant, tmp_path, rows)
+        assert done.state == "succeeded"
         return done
 
     async def counted() -> tuple[int, int, int]:
@@ -825,3 +810,19 @@ async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
     finally:
         imports.shutdown_pool()
         await db.dispose()
+
+
+async def _import_rows(db: Any, tenant: uuid.UUID, directory: Any, rows: Any) -> Any:
+    """Import `rows` as an NDJSON file through the import service; the finished job."""
+    from services.identity.imports import service as imports
+    from services.identity.jobs import repository as jobs
+
+    path = directory / f"{uuid.uuid4().hex}.ndjson"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    async with db.session() as session:
+        job = await jobs.create(session, tenant_id=tenant, kind="import")
+    await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
+    async with db.session() as session:
+        done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
+    assert done is not None
+    return done
