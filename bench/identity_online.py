@@ -195,6 +195,13 @@ async def run(args: argparse.Namespace) -> None:
         latencies, _ = await one_at_a_time()
         results["online latency, settled"] = summary(latencies) + ", after a CHECKPOINT"
         results["decisions"] = ", ".join(f"{k} {v}" for k, v in sorted(decisions.items()))
+        # Through the service: the identity service as its own process (as deployed, without
+        # the gateway), one POST /v1/identity/resolve per contact on a kept-alive connection.
+        latencies = await through_the_service(f"{PG}/{name}", tenant, contacts)
+        results["online latency, HTTP"] = (
+            summary(latencies).replace("own session each", "one request each")
+            + ", POST /v1/identity/resolve to the identity service process"
+        )
         started = time.perf_counter()
         for i in range(0, len(records), 100):
             async with db.reader() as session:
@@ -232,6 +239,44 @@ async def run(args: argparse.Namespace) -> None:
     width = max(len(k) for k in results)
     for k, v in results.items():
         print(f"  {k:<{width}}  {v}")
+
+
+async def through_the_service(
+    database_url: str, tenant: uuid.UUID, contacts: list[dict]
+) -> list[float]:
+    """Latencies (ms, sorted) of resolving each contact through the identity service's API."""
+    import httpx
+
+    from launcher.local import Stack, free_ports
+
+    env = {"RESONANCE_IDENTITY_TRANSPORT": "memory", "RESONANCE_IDENTITY_LOG_LEVEL": "WARNING"}
+    stack = Stack(database_url=database_url, amqp_url="", ports=free_ports(), extra_env=env)
+    stack.start_service("identity")
+    try:
+        stack.wait_ready(names=["identity"], timeout=120)
+        url = f"http://127.0.0.1:{stack.ports['identity']}/v1/identity/resolve"
+        headers = {
+            "Content-Type": "application/json",
+            "X-Tenant-ID": str(tenant),
+            "X-Internal-Token": "dev-only-insecure-secret",
+        }
+        bodies = [
+            orjson.dumps({"records": [{k: v for k, v in c.items() if v is not None}]})
+            for c in contacts
+        ]
+        latencies: list[float] = []
+        async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+            for body in bodies[:50]:  # warm-up: connection, caches, prepared statements
+                (await client.post(url, content=body)).raise_for_status()
+            for body in bodies:
+                t = time.perf_counter()
+                response = await client.post(url, content=body)
+                latencies.append((time.perf_counter() - t) * 1000)
+                response.raise_for_status()
+        latencies.sort()
+        return latencies
+    finally:
+        stack.stop_service("identity")
 
 
 _SIZES = """
