@@ -14,7 +14,7 @@ from services.identity.imports.endpoints import router as imports_router
 # Importing the models registers every table on the metadata.
 from services.identity.jobs import models as _jobs_models  # noqa: F401
 from services.identity.jobs.endpoints import router as jobs_router
-from services.identity.jobs.service import jobs_resource
+from services.identity.jobs.service import job_reaper, jobs_resource
 from services.identity.mentions.consumers import CONSUMERS as MENTION_CONSUMERS
 from services.identity.resolution import models as _resolution_models  # noqa: F401
 from services.identity.resolution.endpoints import router as resolution_router
@@ -32,7 +32,7 @@ SERVICE = ServiceDefinition(
     # The import route comes before `/v1/customers/{customer_id}`.
     routers=[imports_router, customers_router, resolution_router, jobs_router],
     consumers=[*CONSUMERS, *MENTION_CONSUMERS],
-    workers=[],
+    workers=[job_reaper],
     resources=[jobs_resource],
 )
 

@@ -116,11 +116,10 @@ async def reap(db: Database) -> tuple[int, int]:
     """Fail the jobs nobody beats for any more (their process died), build the blocking
     postings failed initial loads left pending, then delete the spooled files of jobs no
     longer active; returns (jobs failed, files deleted)."""
-    async with db.session() as session:
-        failed = await repository.fail_stale(session, older_than=STALE_AFTER)
     from services.identity.imports.service import build_postings, sweep_spool  # uses jobs
 
     async with db.session() as session:
+        failed = await repository.fail_stale(session, older_than=STALE_AFTER)
         pending = await repository.pending_postings(session)
     for tenant_id, job_id in pending:  # a failed initial load's committed rows
         await build_postings(db, tenant_id=tenant_id, job_id=job_id, only_failed=True)
@@ -130,32 +129,25 @@ async def reap(db: Database) -> tuple[int, int]:
     return failed, removed
 
 
+async def job_reaper(runtime: ServiceRuntime) -> None:
+    """Background worker: reaps every `REAP_EVERY` seconds, as `jobs_resource` did at start (a
+    process that died and came back within `STALE_AFTER` leaves jobs only a later look finds)."""
+    while True:
+        await asyncio.sleep(REAP_EVERY)
+        try:
+            await reap(runtime.db)
+        except Exception:  # the database away for a moment: the next round catches up
+            log.warning("identity.jobs.reap_failed", exc_info=True)
+
+
 @asynccontextmanager
 async def jobs_resource(runtime: ServiceRuntime) -> AsyncIterator[None]:
-    """Reaps jobs of dead processes at start and every `REAP_EVERY` seconds (a process that
-    died and came back within `STALE_AFTER` leaves jobs that only a later look finds); cancels
-    this process's jobs at stop."""
+    """Reaps jobs of dead processes at start (`job_reaper` looks again later); cancels this
+    process's jobs at stop."""
     await reap(runtime.db)
-
-    async def reaper() -> None:
-        while True:
-            await asyncio.sleep(REAP_EVERY)
-            try:
-                await reap(runtime.db)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database away for a moment: the next round catches up
-                log.warning("identity.jobs.reap_failed", exc_info=True)
-
-    reaping = asyncio.create_task(reaper(), name="identity:jobs:reaper")
     try:
         yield
     finally:
-        reaping.cancel()
-        try:
-            await reaping
-        except BaseException:
-            pass
         tasks: set[asyncio.Task[None]] = runtime.state.get(_TASKS, set())
         for task in list(tasks):
             task.cancel()
