@@ -16,7 +16,8 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 
-# A compiler only for the rare dependency without a wheel for this platform; it stays here.
+# A compiler for identity resolution's modules compiled with Cython (setup.py) and the rare
+# dependency without a wheel for this platform; it stays in this stage.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential \
  && rm -rf /var/lib/apt/lists/*
@@ -28,6 +29,7 @@ COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
  && pip wheel --wheel-dir /wheels -r requirements.txt
 
+COPY setup.py ./
 COPY shared ./shared
 COPY services ./services
 COPY gateway ./gateway

@@ -12,7 +12,14 @@ $(STAMP):
 	$(PIP) install -q -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-setup: $(STAMP)
+# The identity hot paths compiled with Cython (setup.py): the editable install builds them;
+# this rebuilds them whenever an identity source changed since (only changed modules compile).
+COMPILED := $(VENV)/.compiled
+$(COMPILED): $(STAMP) setup.py $(wildcard services/identity/*/*.py)
+	$(PY) setup.py -q build_ext --inplace
+	touch $@
+
+setup: $(STAMP) $(COMPILED)
 
 ## Everything in one process: embedded PostgreSQL, in-memory broker, demo data.
 run: setup
@@ -46,4 +53,5 @@ lock: setup
 	$(PIP) freeze --exclude-editable | sed '1i # Pinned versions of every dependency (pip install -c constraints.txt ...); regenerate with `make lock`.' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache build
+	find services -name "*.so" -delete

@@ -621,6 +621,7 @@ def test_dockerfile_is_multi_stage_slim_and_non_root() -> None:
     assert "PYTHONDONTWRITEBYTECODE=1" in text
     assert "PYTHONUNBUFFERED=1" in text
     assert "pip install" in text
+    assert re.search(r"^COPY setup.py ", text, re.M)  # the build step compiling the hot paths
 
 
 def test_dockerignore_keeps_the_context_small() -> None:
@@ -631,4 +632,6 @@ def test_dockerignore_keeps_the_context_small() -> None:
     }
     assert {".venv", ".git", ".data", "tests", "bench", ".env"} <= ignored
     assert {".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"} <= ignored
-    assert not ignored & {"pyproject.toml", "shared", "services", "gateway", "launcher"}
+    assert not ignored & {"pyproject.toml", "setup.py", "shared", "services", "gateway", "launcher"}
+    # the host's compiled modules and build tree: the image compiles its own (setup.py)
+    assert {"build", "**/*.so"} <= ignored

@@ -6,7 +6,7 @@ from datetime import date
 
 import orjson
 
-from services.identity.imports.service import prepare_batch, prepare_packed, unpack
+from services.identity.imports.prepare import prepare_batch, prepare_packed, unpack
 
 ITEMS = [
     (1, {"customer_number": "a 1", "given_name": "Hans", "family_name": "Müller",

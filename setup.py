@@ -1,0 +1,37 @@
+"""Build step beside pyproject.toml (which holds everything else): the CPU-bound hot paths of
+identity resolution are compiled with Cython.
+
+Each module listed in `COMPILED` stays plain Python source; Cython compiles it as it is (type
+annotations are not used as C types, so it behaves exactly like the source) into an extension
+module that Python imports instead of the `.py` file. Measured on the generated master: bulk
+import validation 74 -> 51 µs of CPU per row. An editable install (`make setup`) builds them in
+place; `make` rebuilds them when their source changes, and a unit test fails on a compiled
+module older than its source.
+"""
+
+from Cython.Build import cythonize
+from setuptools import setup
+
+COMPILED = [
+    "services/identity/customers/identifiers.py",
+    "services/identity/imports/parsing.py",
+    "services/identity/imports/prepare.py",
+    "services/identity/matching/blocking.py",
+    "services/identity/matching/comparisons.py",
+    "services/identity/matching/model.py",
+    "services/identity/matching/phonetics.py",
+    "services/identity/matching/resolver.py",
+    "services/identity/matching/standardise.py",
+    "services/identity/resolution/records.py",
+]
+
+if __name__ == "__main__":
+    setup(
+        ext_modules=cythonize(
+            COMPILED,
+            build_dir="build/cython",  # generated C stays out of the source tree
+            language_level=3,
+            compiler_directives={"annotation_typing": False},
+            quiet=True,
+        )
+    )
