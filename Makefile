@@ -9,11 +9,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 $(STAMP):
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	$(PIP) install -q -c constraints.txt Cython 'setuptools>=77'  # setup.py's build step
+	RESONANCE_EXTENSIONS=later $(PIP) install -q -c constraints.txt --no-build-isolation -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-# The identity hot paths compiled with Cython (setup.py): the editable install builds them;
-# this rebuilds them whenever an identity source changed since (only changed modules compile).
+# The identity hot paths compiled with Cython (setup.py), in place: all of them after a new
+# install, then each one whose source changed.
 COMPILED := $(VENV)/.compiled
 $(COMPILED): $(STAMP) setup.py $(wildcard services/identity/*/*.py)
 	$(PY) setup.py -q build_ext --inplace
