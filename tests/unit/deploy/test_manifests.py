@@ -268,6 +268,12 @@ def test_resources_fit_a_two_core_node(name: str) -> None:
     assert total <= 1.5, "one replica of everything must leave room on a 2-core node"
 
 
+def test_identity_has_room_for_an_imports_validation_workers() -> None:
+    # measured: a million-customer import through the API peaks at 520 MiB (service + workers)
+    limits = main_container("identity")["resources"]["limits"]
+    assert quantity(limits["memory"]) >= 2**30
+
+
 @pytest.mark.parametrize("name", list(DEPLOYABLES))
 def test_init_container_migrates_with_the_same_configuration(name: str) -> None:
     module, _ = DEPLOYABLES[name]
