@@ -43,8 +43,7 @@ def compiled_modules() -> str:
     import importlib
     import runpy
 
-    listed = runpy.run_path(str(ROOT / "setup.py"), run_name="setup")["COMPILED"]
-    names = [source.removesuffix(".py").replace("/", ".") for source in listed]
+    names = runpy.run_path(str(ROOT / "setup.py"), run_name="setup")["MODULES"]
     done = sum(str(importlib.import_module(name).__file__).endswith(".so") for name in names)
     return f"{done}/{len(names)}"
 
