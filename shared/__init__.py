@@ -2,7 +2,7 @@
 
 from ._cli import service_main
 from ._consumer import ConsumerSpec, EventHandler
-from ._db import Database, ensure_database, make_metadata, run_migrations_online
+from ._db import Database, driver_connection, ensure_database, make_metadata, run_migrations_online
 from ._erasures import ErasedCustomers
 from ._errors import (
     BadRequest,
@@ -77,6 +77,7 @@ __all__ = [
     "configure_logging",
     "create_messaging_tables",
     "decode_cursor",
+    "driver_connection",
     "emit",
     "encode_cursor",
     "ensure_database",

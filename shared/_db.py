@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["Database", "ensure_database", "make_metadata"]
+__all__ = ["Database", "driver_connection", "ensure_database", "make_metadata"]
 
 _NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -32,6 +32,15 @@ _NAMING = {
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under `session`, for COPY and for hot statements whose rows
+    SQLAlchemy would otherwise wrap one by one (`$n` parameters; JSON columns still decode
+    through the engine's codec). In a transactional session, run a statement through
+    SQLAlchemy first: that opens the transaction, which the driver's statements then join."""
+    conn = await session.connection()
+    return (await conn.get_raw_connection()).driver_connection
 
 
 def make_metadata(schema: str) -> MetaData:

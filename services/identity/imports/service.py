@@ -50,7 +50,7 @@ from services.identity.imports.prepare import (
 )
 from services.identity.jobs import repository as jobs
 from services.identity.jobs.service import MAX_ERRORS
-from shared import Database, get_logger
+from shared import Database, driver_connection, get_logger
 
 log = get_logger("identity.imports")
 
@@ -193,9 +193,8 @@ async def _driver(session: AsyncSession, *, setting: str) -> Any:
     """The session's asyncpg connection (for COPY and `$n` statements), after `SET LOCAL
     <setting>` through SQLAlchemy: that first statement opens the driver's transaction, without
     which each COPY would commit on its own (and the staging rows vanish ON COMMIT)."""
-    conn = await session.connection()
-    await conn.exec_driver_sql(f"SET LOCAL {setting}")
-    return (await conn.get_raw_connection()).driver_connection
+    await session.execute(sa.text(f"SET LOCAL {setting}"))
+    return await driver_connection(session)
 
 
 async def build_postings(

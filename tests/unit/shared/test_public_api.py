@@ -44,6 +44,7 @@ EXPECTED = {
     "configure_logging",
     "create_messaging_tables",
     "decode_cursor",
+    "driver_connection",
     "emit",
     "encode_cursor",
     "ensure_database",
