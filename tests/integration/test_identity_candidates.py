@@ -88,3 +88,37 @@ async def test_thresholds_are_read_again_once_a_change_commits(db) -> None:
     async with db.session() as session:
         after = (await service.resolver_for(session, tenant_id=tenant)).thresholds
     assert (after.match, after.review) == (0.97, 0.4) != (before.match, before.review)
+
+
+async def test_identifier_holders_come_in_one_order_whatever_the_plan(db) -> None:
+    """Identifiers stored together share their time; the exact step's answer (its holder and
+    explanation) must not then depend on the plan PostgreSQL picks."""
+    from services.identity.customers import repository as customers
+
+    tenant, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    stored = [("phone", "+491711111111"), ("email", "a@example.de"), ("customer_number", "A1")]
+    async with db.session() as session:  # one time for all, as an import's batch stores them
+        await session.execute(
+            sa.text(
+                """INSERT INTO identity.identities
+                   (tenant_id, kind, value, customer_id, verified, created_at)
+                   SELECT :t, kind, value, holder, true, now()
+                   FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[]),
+                               CAST(:holders AS uuid[])) AS s(kind, value, holder)"""
+            ),
+            {
+                "t": tenant,
+                "kinds": [k for k, _ in stored],
+                "values": [v for _, v in stored],
+                "holders": [first, first, second],
+            },
+        )
+    orders = []
+    for scans in ("on", "off"):  # an index scan meets rows by key, a sequential one as stored
+        async with db.session() as session:
+            for setting in ("enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan"):
+                await session.execute(sa.text(f"SET LOCAL {setting} = {scans}"))
+            held = await customers.find_by_identities(session, tenant_id=tenant, keys=stored)
+            orders.append([(h.kind, h.customer_id) for h in held])
+    by_kind = [("customer_number", second), ("email", first), ("phone", first)]
+    assert orders == [by_kind, by_kind]

@@ -50,7 +50,7 @@ _HELD = sa.text(
     FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[])) AS k(kind, value)
     JOIN identity.identities i
       ON i.tenant_id = :tenant_id AND i.kind = k.kind AND i.value = k.value
-    ORDER BY i.verified DESC, i.created_at
+    ORDER BY i.verified DESC, i.created_at, i.kind, i.value
     """
 )
 
@@ -58,7 +58,8 @@ _HELD = sa.text(
 async def find_by_identities(
     session: AsyncSession, *, tenant_id: uuid.UUID, keys: Iterable[tuple[str, str]]
 ) -> list[Held]:
-    """Holders of any of the (kind, value) pairs, verified first."""
+    """Holders of any of the (kind, value) pairs: verified first, then the earliest, then by
+    kind and value (identifiers an import wrote share one time; the order must not vary)."""
     pairs = list(dict.fromkeys(keys))
     if not pairs:
         return []
