@@ -274,11 +274,15 @@ def noise_ceiling(per_run: np.ndarray) -> float:
     return float(np.sqrt(max(0.0, 2 * half / (1 + half))))
 
 
-def runs_needed(ceiling: float, runs: int, target: float) -> int:
-    """Runs for a noise ceiling of `target`, by Spearman–Brown from `runs` giving `ceiling`."""
+def runs_needed(ceiling: float, runs: int, target: float, *, most: int = 20) -> int:
+    """Runs for a noise ceiling of `target`, by Spearman–Brown from `runs` giving `ceiling`;
+    at most `most` times `runs` (a truth without signal, ceiling 0, gets that many)."""
     have, want = ceiling**2, target**2
+    if have <= 0:
+        return most * runs
     per_run = have / (runs - (runs - 1) * have) if have < 1 else 1.0
-    return max(runs, math.ceil(want * (1 - per_run) / (per_run * (1 - want))))
+    needed = math.ceil(want * (1 - per_run) / (per_run * (1 - want)))
+    return min(max(runs, needed), most * runs)
 
 
 def evaluate(
