@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.identity.matching.standardise import email_key as _mailbox
-from services.identity.matching.standardise import standardise_phone
+from services.identity.matching.standardise import is_mobile, standardise_phone
 
 CHANNEL_NETWORK = {
     "twitter": "twitter",
@@ -32,6 +32,12 @@ def email_key(value: str | None) -> str | None:
 def phone(value: str | None, region: str = "DE") -> str | None:
     """E.164, the same form the matching engine compares."""
     return standardise_phone(value, region) if value else None
+
+
+def personal(kind: str, value: str) -> bool:
+    """Whether the identifier singles out one person: a landline is shared by a household, so
+    it is evidence for the model (weighed against household members), not proof."""
+    return kind != "phone" or is_mobile(value)
 
 
 def handle(network: str | None, value: str | None) -> str | None:

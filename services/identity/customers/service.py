@@ -44,7 +44,6 @@ from shared.contracts import (
 )
 
 SOURCE = "resonance/identity"
-_MOBILE_PREFIXES = ("+4915", "+4916", "+4917")
 log = get_logger("identity.customers")
 
 
@@ -474,9 +473,8 @@ async def unmerge(
 
 
 def personal(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Identifiers that single out one person: a landline is shared by a household, so it is
-    evidence for the model (weighed against household members), not proof."""
-    return [(k, v) for k, v in keys if k != "phone" or v.startswith(_MOBILE_PREFIXES)]
+    """The identifiers that single out one person (`identifiers.personal`)."""
+    return [(k, v) for k, v in keys if identifiers.personal(k, v)]
 
 
 async def resolve_exact(

@@ -13,6 +13,7 @@ import time
 from datetime import date
 from typing import Any, NamedTuple
 
+from services.identity.customers.identifiers import personal
 from services.identity.imports.parsing import Rejected, Row, validate
 
 RawRow = tuple[int, dict[str, Any] | str]
@@ -33,7 +34,7 @@ def validate_batch(items: list[RawRow], today: date) -> tuple[list[Row], list[Re
         if isinstance(result, Row):
             if result.customer_number and result.customer_number in numbers:
                 bad.append(_duplicate(number, "customer_number"))
-            elif clash := next((k for k in result.identities if k in seen and _personal(k)), None):
+            elif clash := next((k for k in result.identities if k in seen and personal(*k)), None):
                 bad.append(_duplicate(number, clash[0]))
             else:
                 if result.customer_number:
@@ -94,8 +95,8 @@ def prepare_batch(items: list[RawRow], today: date) -> Prepared:
             _copy_line((r.number, r.id, r.customer_number, *r.columns, r.record, _array(r.keys)))
         )
         for kind, value in r.identities:
-            personal = "t" if _personal((kind, value)) else "f"
-            identities.append(_copy_line((r.number, r.id, kind, value, personal)))
+            single = "t" if personal(kind, value) else "f"
+            identities.append(_copy_line((r.number, r.id, kind, value, single)))
     return Prepared(
         _lines(customers),
         _lines(identities),
@@ -123,12 +124,6 @@ def prepare_packed(items: list[RawRow], today: date) -> bytes:
 def unpack(blob: bytes) -> Prepared:
     """The other end of `prepare_packed`."""
     return Prepared(*marshal.loads(blob))
-
-
-def _personal(key: tuple[str, str]) -> bool:
-    """A landline is shared by a household: not a reason to reject a row."""
-    kind, value = key
-    return kind != "phone" or value.startswith(("+4915", "+4916", "+4917"))
 
 
 def _duplicate(number: int, field: str) -> Rejected:

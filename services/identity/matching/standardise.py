@@ -20,6 +20,7 @@ __all__ = [
     "canonical_given_name",
     "email_key",
     "fold",
+    "is_mobile",
     "name_key",
     "parse_birth_date",
     "split_display_name",
@@ -315,6 +316,11 @@ def email_key(email: str) -> str | None:
 _MOBILE_PREFIXES = ("+4915", "+4916", "+4917")
 
 
+def is_mobile(phone_e164: str | None) -> bool:
+    """A German mobile number (E.164): one person's, where a landline is a household's."""
+    return bool(phone_e164 and phone_e164.startswith(_MOBILE_PREFIXES))
+
+
 _PHONE_SEPARATORS = re.compile(r"[\s\-/().]+")
 
 
@@ -456,7 +462,7 @@ def standardise(
         city=standardise_city(city) if city else None,
         email=standardise_email(email) if email else None,
         phone=phone_e164,
-        phone_is_mobile=bool(phone_e164 and phone_e164.startswith(_MOBILE_PREFIXES)),
+        phone_is_mobile=is_mobile(phone_e164),
         handle=_handle(handle),
         customer_number=_customer_number(customer_number),
         verified=frozenset(verified),
