@@ -634,6 +634,37 @@ async def test_a_large_import_validates_in_worker_processes_with_the_same_outcom
         await db.dispose()
 
 
+async def test_an_import_goes_on_in_process_when_a_validation_worker_dies(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """Every batch handed to the workers is lost with them; the import validates them again
+    in this process, in file order, with the outcome it would have had."""
+    from support.workers import die
+
+    from services.identity.imports import service as imports
+    from shared import Database
+
+    monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "BATCH", 2)
+    monkeypatch.setattr(imports, "prepare_packed", die)
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    rows = [
+        {"customer_number": f"K{n}", "family_name": "Kern", "email": f"k{n}@example.de"}
+        for n in range(1, 8)
+    ]
+    rows[4] = {"customer_number": "K1", "family_name": "Kern"}  # a duplicate, row 5
+    try:
+        done = await _import_rows(db, tenant, tmp_path, rows)
+        assert done.state == "succeeded"
+        assert (done.rows_read, done.rows_imported, done.rows_rejected) == (7, 6, 1)
+        assert [(e["row"], e["field"]) for e in done.errors] == [(5, "customer_number")]
+        assert imports._pool is None  # the broken pool is gone; the next import starts anew
+    finally:
+        imports.shutdown_pool()
+        await db.dispose()
+
+
 async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
     platform, database_url, tmp_path
 ) -> None:

@@ -15,19 +15,19 @@ master is rejected too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import multiprocessing
 import os
 import tempfile
 import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -460,6 +460,64 @@ async def _unpacked(packed: Awaitable[bytes]) -> Prepared:
     return unpack(await packed)
 
 
+_Ahead = tuple[asyncio.Future[Prepared], list[RawRow], int]
+
+
+async def _validated(
+    chunks: Iterator[list[RawRow]],
+    handle: BinaryIO,
+    executor: ProcessPoolExecutor | None,
+    today: date,
+    job_id: uuid.UUID,
+) -> AsyncIterator[tuple[Prepared, int]]:
+    """The validated batches in file order, each with the file position after it.
+
+    A task reads and decodes the next chunk (in a thread: the event loop keeps answering) and
+    hands it to the validation workers while the caller writes a batch, up to `AHEAD` batches
+    ahead: neither PostgreSQL nor the workers wait for the reading. Should a worker die (killed,
+    out of memory), the batches go on in this process."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[_Ahead | Exception | None] = asyncio.Queue(AHEAD)
+    pool = executor
+
+    def submit(items: list[RawRow]) -> asyncio.Future[Prepared]:
+        if pool is None:
+            return loop.run_in_executor(None, prepare_batch, items, today)
+        return asyncio.ensure_future(
+            _unpacked(loop.run_in_executor(pool, prepare_packed, items, today))
+        )
+
+    async def produce() -> None:
+        try:
+            while (items := await asyncio.to_thread(next, chunks, None)) is not None:
+                await queue.put((submit(items), items, handle.tell()))
+            await queue.put(None)
+        except Exception as exc:  # FileError, OSError: the caller raises it in its turn
+            await queue.put(exc)
+
+    producer = asyncio.ensure_future(produce())
+    try:
+        while (entry := await queue.get()) is not None:
+            if isinstance(entry, Exception):
+                raise entry
+            future, items, position = entry
+            try:
+                batch = await future
+            except BrokenProcessPool:
+                if pool is not None:
+                    log.warning("identity.import.pool_broken", job_id=str(job_id))
+                    shutdown_pool()
+                    pool = None
+                batch = await asyncio.to_thread(prepare_batch, items, today)
+            yield batch, position
+    finally:
+        # A thread still reading ends at its next row; its chunk is not wanted.
+        producer.cancel()
+        while not queue.empty():
+            if isinstance(entry := queue.get_nowait(), tuple):
+                entry[0].cancel()
+
+
 async def run(
     db: Database,
     *,
@@ -480,7 +538,6 @@ async def run(
     validation_cpu = 0.0
     # Seconds spent in each step of writing (the job's result shows where the time went).
     steps = dict.fromkeys(STEPS, 0.0)
-    loop = asyncio.get_running_loop()
     today = date.today()
     async with db.session() as session:
         await jobs.update(session, job_id=job_id, state="running", detail=None)
@@ -502,39 +559,9 @@ async def run(
             if skipped:  # committed before the failure: read (numbered) but not imported again
                 rows = (row for row in rows if row[0] > skipped)
             chunks = _chunks(rows)
-            ahead: deque[tuple[asyncio.Future[Prepared], list[RawRow], int]] = deque()
-            exhausted = False
-            try:
-                while True:
-                    while not exhausted and len(ahead) < AHEAD:
-                        # Reading and decoding in a thread keeps the event loop answering.
-                        items = await asyncio.to_thread(next, chunks, None)
-                        if items is None:
-                            exhausted = True
-                            break
-                        if executor is None:
-                            future = loop.run_in_executor(None, prepare_batch, items, today)
-                        else:
-                            packed = loop.run_in_executor(executor, prepare_packed, items, today)
-                            future = asyncio.ensure_future(_unpacked(packed))
-                        ahead.append((future, items, handle.tell()))
-                        if executor is None:
-                            break  # in-process: validate one, write one
-                    if not ahead:
-                        break
-                    future, items, position = ahead.popleft()
-                    try:
-                        batch = await future
-                    except BrokenProcessPool:
-                        # A worker died (killed, out of memory): finish in this process.
-                        log.warning("identity.import.pool_broken", job_id=str(job_id))
-                        shutdown_pool()
-                        executor = None
-                        batch = await asyncio.to_thread(prepare_batch, items, today)
-                        ahead = deque(
-                            (loop.run_in_executor(None, prepare_batch, i, today), i, p)
-                            for _, i, p in ahead
-                        )
+            validated = _validated(chunks, handle, executor, today, job_id)
+            async with contextlib.aclosing(validated) as batches:
+                async for batch, position in batches:
                     async with db.session() as session:
                         written, late = await write_batch(
                             session,
@@ -548,10 +575,12 @@ async def run(
                         read += batch.read
                         validation_cpu += batch.cpu_seconds
                         imported += written
+                        kept = len(errors)
                         for r in [*(Rejected(n, e) for n, e in batch.rejected), *late]:
                             rejected_count += 1
                             if len(errors) < MAX_ERRORS:
                                 errors.extend(r.errors[: MAX_ERRORS - len(errors)])
+                        progress: dict[str, Any] = {"errors": errors} if len(errors) > kept else {}
                         errors.sort(key=lambda e: e["row"] or 0)
                         await jobs.update(
                             session,
@@ -560,13 +589,10 @@ async def run(
                             rows_imported=imported,
                             rows_rejected=rejected_count,
                             bytes_done=position,
-                            errors=errors,
+                            **progress,  # the list (up to MAX_ERRORS) only when it grew
                         )
                         committing = time.perf_counter()
                     steps["commit"] += time.perf_counter() - committing
-            finally:
-                for pending, _, _ in ahead:
-                    pending.cancel()
     except FileError as exc:
         async with db.session() as session:
             await jobs.update(session, job_id=job_id, state="failed", detail=str(exc))
