@@ -737,6 +737,72 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
         await db.dispose()
 
 
+async def test_an_import_takes_over_an_unknown_persons_unverified_identifier(
+    platform, database_url, tmp_path
+) -> None:
+    """A batch whose identifiers nobody holds is inserted as it is; one holding an identifier
+    an unknown person was given (unverified) takes it over for the imported customer, and the
+    batch's other rows are imported all the same."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from services.identity.customers import repository
+    from services.identity.customers.models import Customer, Identity
+    from shared import Database, uuid7
+
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    try:
+        now = datetime.now(UTC)
+        async with db.session() as session:
+            unknown = Customer(
+                id=uuid7(), tenant_id=tenant, display_name="fan", emails=["fan@example.de"],
+                phones=[], handles={}, is_prospect=True, created_at=now, updated_at=now,
+            )  # fmt: skip
+            session.add(unknown)
+            await session.flush()
+            taken = await repository.add_identities(
+                session,
+                tenant_id=tenant,
+                customer_id=unknown.id,
+                keys=[("email", "fan@example.de")],
+                verified=False,
+            )
+            assert taken == []
+        fresh = await _import_rows(
+            db, tenant, tmp_path, [{"customer_number": "N1", "family_name": "Neu"}]
+        )
+        assert (fresh.rows_imported, fresh.rows_rejected) == (1, 0)
+        done = await _import_rows(
+            db,
+            tenant,
+            tmp_path,
+            [
+                {"customer_number": "F1", "family_name": "Fink", "email": "Fan@example.de"},
+                {"customer_number": "G1", "family_name": "Gans", "email": "gans@example.de"},
+            ],
+        )
+        assert (done.rows_imported, done.rows_rejected) == (2, 0)
+        async with db.session() as session:
+            held = {
+                (kind, value): (number, verified)
+                for kind, value, number, verified in await session.execute(
+                    sa.select(
+                        Identity.kind, Identity.value, Customer.customer_number, Identity.verified
+                    )
+                    .join(Customer, Customer.id == Identity.customer_id)
+                    .where(Identity.tenant_id == tenant, Identity.kind == "email")
+                )
+            }
+        assert held == {
+            ("email", "fan@example.de"): ("F1", True),
+            ("email", "gans@example.de"): ("G1", True),
+        }
+    finally:
+        await db.dispose()
+
+
 async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
     platform, database_url, monkeypatch, tmp_path
 ) -> None:

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -147,15 +148,23 @@ USING (SELECT old.id, identity.posting_key($1, k) AS key FROM old, unnest(old.ke
 WHERE p.key = o.key AND p.record_id = o.id
 """
 # A shared landline stays with its first holder: the first row in the file, then the master.
-_IDENTITIES = """
+# Usually none of a batch's identifiers is held yet, so they are first inserted plainly (under a
+# savepoint); only when one is (a unique violation) does the batch take the upsert. The upsert's
+# check before each insertion costs about a quarter of the step (measured: 276,720 identifiers
+# of 100k customers into 2.5M, 2.05-2.14 s upserted against 1.58-1.64 s inserted).
+_NEW_IDENTITIES = """
 INSERT INTO identity.identities (tenant_id, kind, value, customer_id, verified, created_at)
 SELECT DISTINCT ON (s.kind, s.value) $1, s.kind, s.value, w.customer_id, true, $2
 FROM import_identities s JOIN import_written w ON w.row_id = s.row_id
 ORDER BY s.kind, s.value, s.n
-ON CONFLICT (tenant_id, kind, value) DO UPDATE
+"""
+_IDENTITIES = (
+    _NEW_IDENTITIES
+    + """ON CONFLICT (tenant_id, kind, value) DO UPDATE
 SET customer_id = EXCLUDED.customer_id, verified = true
 WHERE identities.verified = false OR identities.customer_id = EXCLUDED.customer_id
 """
+)
 _RECORDS = """
 INSERT INTO identity.match_records (id, tenant_id, customer_id, record, keys)
 SELECT w.customer_id, $1, w.customer_id, s.record, s.keys
@@ -338,6 +347,17 @@ async def _step(steps: dict[str, float], name: str, call: Awaitable[_T]) -> _T:
         steps[name] = steps.get(name, 0.0) + time.perf_counter() - started
 
 
+async def _identities(pg: Any, tenant_id: uuid.UUID, now: datetime) -> None:
+    """Store the batch's identifiers: a plain insert, or the upsert should one be held."""
+    await pg.execute("SAVEPOINT identities")
+    try:
+        await pg.execute(_NEW_IDENTITIES, tenant_id, now)
+    except asyncpg.UniqueViolationError:
+        await pg.execute("ROLLBACK TO SAVEPOINT identities")
+        await pg.execute(_IDENTITIES, tenant_id, now)
+    await pg.execute("RELEASE SAVEPOINT identities")
+
+
 async def write_batch(
     session: AsyncSession,
     *,
@@ -397,7 +417,7 @@ async def write_batch(
     )
     if updated:  # as an array parameter: index probes, never a scan of the whole master
         await _step(steps, "customers", pg.execute(_REPLACE_OLD, tenant_id, updated))
-    await _step(steps, "identities", pg.execute(_IDENTITIES, tenant_id, now))
+    await _step(steps, "identities", _identities(pg, tenant_id, now))
     status = await _step(steps, "records", pg.execute(_RECORDS, tenant_id))
     if postings:
         await _step(steps, "postings", pg.execute(_POSTINGS, tenant_id))
