@@ -803,6 +803,69 @@ async def test_an_import_takes_over_an_unknown_persons_unverified_identifier(
         await db.dispose()
 
 
+async def test_an_import_row_with_a_merged_customers_number_is_rejected(
+    platform, database_url, tmp_path
+) -> None:
+    """The number of a customer merged into another stays with the survivor: a row asking for
+    it is rejected, and neither customer changes."""
+    import sqlalchemy as sa
+
+    from services.identity.customers import service as customers
+    from services.identity.customers.models import Customer, Identity
+    from shared import Database
+
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    try:
+        first = await _import_rows(
+            db,
+            tenant,
+            tmp_path,
+            [
+                {"customer_number": "M1", "family_name": "Mohn", "email": "mohn@example.de"},
+                {"customer_number": "S1", "family_name": "Sand"},
+            ],
+        )
+        assert (first.rows_imported, first.rows_rejected) == (2, 0)
+        async with db.session() as session:
+            ids = dict(
+                (
+                    await session.execute(
+                        sa.select(Customer.customer_number, Customer.id).where(
+                            Customer.tenant_id == tenant
+                        )
+                    )
+                ).all()
+            )
+            await customers.merge(
+                session, tenant_id=tenant, survivor_id=ids["S1"], other_id=ids["M1"]
+            )
+        again = await _import_rows(
+            db,
+            tenant,
+            tmp_path,
+            [
+                {"customer_number": "M1", "family_name": "Mohnfeld"},
+                {"customer_number": "N1", "family_name": "Nelke"},
+            ],
+        )
+        assert (again.rows_imported, again.rows_rejected) == (1, 1)
+        assert [(e["row"], e["field"]) for e in again.errors] == [(1, "customer_number")]
+        async with db.session() as session:
+            merged = await session.get(Customer, ids["M1"])
+            held = await session.scalar(
+                sa.select(Identity.customer_id).where(
+                    Identity.tenant_id == tenant,
+                    Identity.kind == "customer_number",
+                    Identity.value == "M1",
+                )
+            )
+        assert merged is not None and merged.family_name == "Mohn"
+        assert merged.merged_into == ids["S1"] and held == ids["S1"]
+    finally:
+        await db.dispose()
+
+
 async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
     platform, database_url, monkeypatch, tmp_path
 ) -> None:
