@@ -672,7 +672,7 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
     the row would have replaced it; a household's shared landline does not."""
     import sqlalchemy as sa
 
-    from services.identity.customers.models import Customer, Identity
+    from services.identity.customers.models import Identity
     from shared import Database
 
     db = Database(database_url, schema="identity", pool_size=2)
@@ -707,15 +707,7 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
         assert (second.rows_imported, second.rows_rejected) == (1, 2)
         assert {(e["row"], e["field"]) for e in second.errors} == {(1, "email"), (2, "email")}
         async with db.session() as session:
-            numbers = dict(
-                (
-                    await session.execute(
-                        sa.select(Customer.id, Customer.customer_number).where(
-                            Customer.tenant_id == tenant
-                        )
-                    )
-                ).all()
-            )
+            numbers = {i: number for number, i in (await _numbered(session, tenant)).items()}
             held = {
                 (kind, value): numbers[customer]
                 for kind, value, customer in await session.execute(
@@ -828,15 +820,7 @@ async def test_an_import_row_with_a_merged_customers_number_is_rejected(
         )
         assert (first.rows_imported, first.rows_rejected) == (2, 0)
         async with db.session() as session:
-            ids = dict(
-                (
-                    await session.execute(
-                        sa.select(Customer.customer_number, Customer.id).where(
-                            Customer.tenant_id == tenant
-                        )
-                    )
-                ).all()
-            )
+            ids = await _numbered(session, tenant)
             await customers.merge(
                 session, tenant_id=tenant, survivor_id=ids["S1"], other_id=ids["M1"]
             )
@@ -970,6 +954,16 @@ async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
     finally:
         imports.shutdown_pool()
         await db.dispose()
+
+
+async def _numbered(session: Any, tenant: uuid.UUID) -> dict[str | None, uuid.UUID]:
+    """The tenant's customers by customer number."""
+    import sqlalchemy as sa
+
+    from services.identity.customers.models import Customer
+
+    query = sa.select(Customer.customer_number, Customer.id).where(Customer.tenant_id == tenant)
+    return dict((await session.execute(query)).all())
 
 
 async def _import_rows(db: Any, tenant: uuid.UUID, directory: Any, rows: Any) -> Any:
