@@ -14,9 +14,11 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from services.identity.customers.identifiers import personal
-from services.identity.imports.parsing import Rejected, Row, validate
+from services.identity.imports.parsing import Rejected, Row, decode_ndjson, validate
 
-RawRow = tuple[int, dict[str, Any] | str]
+# A row as read: its number, and its fields (CSV), its line as read (NDJSON, decoded here, in
+# the worker), or what made it unreadable.
+RawRow = tuple[int, dict[str, Any] | bytes | str]
 
 
 def validate_batch(items: list[RawRow], today: date) -> tuple[list[Row], list[Rejected], int]:
@@ -27,6 +29,8 @@ def validate_batch(items: list[RawRow], today: date) -> tuple[list[Row], list[Re
     numbers: set[str] = set()
     seen: set[tuple[str, str]] = set()
     for number, raw in items:
+        if isinstance(raw, bytes):
+            raw = decode_ndjson(raw)
         if isinstance(raw, str):
             bad.append(rejection(number, None, raw))
             continue

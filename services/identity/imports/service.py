@@ -321,7 +321,7 @@ def _check_csv_header(head: bytes) -> None:
 
 
 def _chunks(rows: Iterator[RawRow]) -> Iterator[list[RawRow]]:
-    """The raw rows in lists of `BATCH` (reading and JSON/CSV decoding only)."""
+    """The raw rows in lists of `BATCH` (reading, and decoding CSV)."""
     chunk: list[RawRow] = []
     for item in rows:
         chunk.append(item)

@@ -53,3 +53,30 @@ def test_a_prepared_batch_stages_the_standardised_row_and_its_identifiers() -> N
                   _rows(batch.identities)}  # fmt: skip
     assert ("phone", "+49301234567", "f") in identities  # a landline: shared by a household
     assert ("customer_number", "A1", "t") in identities
+
+
+def test_ndjson_lines_are_read_as_bytes_and_decoded_by_the_worker() -> None:
+    import io
+
+    from services.identity.imports.parsing import ndjson_rows
+
+    data = (
+        b'{"customer_number": "N1", "family_name": "M\xc3\xbcller"}\n'
+        b"\n"
+        b'{"family_name": "M\xfcller"}\n'  # Latin-1, not UTF-8
+        b"[1, 2]\n"
+        b"{oops\n"
+        b'{"customer_number": "N5", "family_name": "Nowak"}'
+    )
+    items = list(ndjson_rows(io.BytesIO(data)))
+    assert [n for n, _ in items] == [1, 2, 3, 4, 5]  # the blank line is not a row
+    assert all(isinstance(line, bytes) for _, line in items)
+    batch = prepare_batch(items, date(2026, 1, 1))
+    assert batch.read == 5
+    assert [(n, e[0]["message"]) for n, e in batch.rejected] == [
+        (2, "not valid UTF-8"),
+        (3, "not a JSON object"),
+        (4, "not valid JSON"),
+    ]
+    assert [row[2] for row in _rows(batch.customers)] == ["N1", "N5"]
+    assert orjson.loads(_rows(batch.customers)[0][16])["family_key"] == "muller"
