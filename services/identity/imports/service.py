@@ -204,9 +204,15 @@ ORDER BY 1
 async def _driver(session: AsyncSession, *, setting: str) -> Any:
     """The session's asyncpg connection (for COPY and `$n` statements), after `SET LOCAL
     <setting>` through SQLAlchemy: that first statement opens the driver's transaction, without
-    which each COPY would commit on its own (and the staging rows vanish ON COMMIT)."""
+    which each COPY would commit on its own (and the staging rows vanish ON COMMIT).
+
+    JIT compilation is off as well: PostgreSQL compiles the plans it estimates dear, and each
+    of the import's statements runs once per batch, so compiling cost more than it saved (at
+    1M customers, the clash check 8.4 -> 6.3 µs per row; the postings build 17.3 -> 16.4 s)."""
     await session.execute(sa.text(f"SET LOCAL {setting}"))
-    return await driver_connection(session)
+    pg = await driver_connection(session)
+    await pg.execute("SET LOCAL jit TO off")
+    return pg
 
 
 async def build_postings(
