@@ -850,6 +850,59 @@ async def test_an_import_row_with_a_merged_customers_number_is_rejected(
         await db.dispose()
 
 
+async def test_an_identifier_given_to_a_customer_during_an_initial_load_still_rejects_the_row(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """An initial load looks up only the rows whose identifiers its own earlier rows had; an
+    identifier held all the same (here: a customer that held it before, as if created while
+    the load ran) sends the batch back to look up every row, and that row is rejected whole."""
+    import sqlalchemy as sa
+
+    from services.identity.customers.models import Identity
+    from services.identity.imports import service as imports
+    from shared import Database
+
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    try:
+        first = await _import_rows(
+            db, tenant, tmp_path, [{"customer_number": "A1", "family_name": "Amsel",
+                                     "email": "x@example.de"}]
+        )  # fmt: skip
+        assert first.rows_imported == 1
+        # The next file runs as an initial load into a tenant where nobody holds anything.
+        monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+        monkeypatch.setattr(imports, "BATCH", 2)
+        monkeypatch.setattr(imports, "_FIRST_LOAD", sa.text("SELECT true"))
+        monkeypatch.setattr(imports, "_NOBODY_VERIFIED", sa.text("SELECT true"))
+        done = await _import_rows(
+            db,
+            tenant,
+            tmp_path,
+            [
+                {"customer_number": "B1", "family_name": "Bach", "email": "X@example.de"},
+                {"customer_number": "C1", "family_name": "Clau", "email": "c@example.de"},
+                {"customer_number": "D1", "family_name": "Dorn", "email": "c@example.de"},
+            ],
+        )
+        assert (done.rows_imported, done.rows_rejected) == (1, 2)
+        assert [(e["row"], e["field"]) for e in done.errors] == [(1, "email"), (3, "email")]
+        async with db.session() as session:
+            numbers = {i: number for number, i in (await _numbered(session, tenant)).items()}
+            held = {
+                value: numbers[customer]
+                for value, customer in await session.execute(
+                    sa.select(Identity.value, Identity.customer_id).where(
+                        Identity.tenant_id == tenant, Identity.kind == "email"
+                    )
+                )
+            }
+        assert held == {"x@example.de": "A1", "c@example.de": "C1"}
+    finally:
+        imports.shutdown_pool()
+        await db.dispose()
+
+
 async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
     platform, database_url, monkeypatch, tmp_path
 ) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import gc
 import marshal
 import time
+from array import array
 from datetime import date
+from hashlib import blake2b
 from typing import Any, NamedTuple
 
 from services.identity.customers.identifiers import personal
@@ -60,6 +62,14 @@ class Prepared(NamedTuple):
     rejected: list[tuple[int, list[dict[str, Any]]]]
     read: int
     cpu_seconds: float  # spent preparing it (reported with the job)
+    # (row number, 64-bit hash) of each personal identifier other than a customer number, as
+    # unsigned 64-bit pairs: what the writer remembers of a file's earlier batches (`Seen`).
+    personal: bytes = b""
+
+
+def identifier_hash(kind: str, value: str) -> int:
+    """A stable 64-bit hash of an identifier (the same in every process)."""
+    return int.from_bytes(blake2b(f"{kind}:{value}".encode(), digest_size=8).digest(), "little")
 
 
 def _array(values: list[str]) -> str:
@@ -94,19 +104,24 @@ def prepare_batch(items: list[RawRow], today: date) -> Prepared:
     good, bad, read = validate_batch(items, today)
     customers: list[str] = []
     identities: list[str] = []
+    hashes = array("Q")
     for r in good:
         customers.append(
             _copy_line((r.number, r.id, r.customer_number, *r.columns, r.record, _array(r.keys)))
         )
         for kind, value in r.identities:
-            single = "t" if personal(kind, value) else "f"
-            identities.append(_copy_line((r.number, r.id, kind, value, single)))
+            single = personal(kind, value)
+            identities.append(_copy_line((r.number, r.id, kind, value, "t" if single else "f")))
+            if single and kind != "customer_number":
+                hashes.append(r.number)
+                hashes.append(identifier_hash(kind, value))
     return Prepared(
         _lines(customers),
         _lines(identities),
         [(b.number, b.errors) for b in bad],
         read,
         time.thread_time() - started,
+        hashes.tobytes(),
     )
 
 
