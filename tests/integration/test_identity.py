@@ -1009,6 +1009,67 @@ async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
         await db.dispose()
 
 
+async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """An initial load's customer re-indexed online before the load's postings are built (its
+    postings written already) does not fail the build: every posting ends up there once."""
+    import sqlalchemy as sa
+
+    from services.identity.imports import service as imports
+    from services.identity.jobs.models import Job
+    from shared import Database
+
+    monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    counted = sa.text(
+        """
+        SELECT count(*) AS n, count(DISTINCT (p.key, p.record_id)) AS distinct_n,
+               (SELECT sum(cardinality(keys)) FROM identity.match_records
+                WHERE tenant_id = :t) AS keys
+        FROM identity.blocking_postings p JOIN identity.match_records r ON r.id = p.record_id
+        WHERE r.tenant_id = :t
+        """
+    )
+    try:
+        job = await _import_rows(
+            db,
+            tenant,
+            tmp_path,
+            [
+                {"customer_number": "R1", "given_name": "Rita", "family_name": "Rabe",
+                 "postcode": "50667", "date_of_birth": "1980-01-02"},
+                {"customer_number": "R2", "given_name": "Rolf", "family_name": "Reh",
+                 "postcode": "50668", "date_of_birth": "1981-02-03"},
+            ],
+        )  # fmt: skip
+        assert job.state == "succeeded" and not job.postings_pending
+        async with db.session() as session:
+            ids = await _numbered(session, tenant)
+            # As if the load had stopped before its postings, and R1 were re-indexed since.
+            await session.execute(
+                sa.text(
+                    "DELETE FROM identity.blocking_postings p USING identity.customers c "
+                    "WHERE c.id = p.record_id AND c.imported_by = :job AND c.id <> :kept"
+                ),
+                {"job": job.id, "kept": ids["R1"]},
+            )
+            await session.execute(
+                sa.update(Job).where(Job.id == job.id).values(postings_pending=True)
+            )
+            before = (await session.execute(counted, {"t": tenant})).one()
+        assert 0 < before.n < before.keys
+        assert await imports.build_postings(db, tenant_id=tenant, job_id=job.id)
+        async with db.session() as session:
+            after = (await session.execute(counted, {"t": tenant})).one()
+            pending = await session.scalar(sa.select(Job.postings_pending).where(Job.id == job.id))
+        assert after.n == after.distinct_n == after.keys == before.keys and not pending
+    finally:
+        imports.shutdown_pool()
+        await db.dispose()
+
+
 async def _numbered(session: Any, tenant: uuid.UUID) -> dict[str | None, uuid.UUID]:
     """The tenant's customers by customer number."""
     import sqlalchemy as sa

@@ -189,18 +189,24 @@ ORDER BY 1
 # processes) leaves the postings out of its batches and builds them once after the last one,
 # in key order: each page of the index is then visited once, not once per batch (at a million
 # customers 46 -> 20 µs per row, measured). Until then its customers are found by their
-# verified identifiers only. Should an online update re-index one of them meanwhile, that
-# record's postings exist twice until its next update, which only counts its keys twice.
+# verified identifiers only. Should an online update re-index one of them meanwhile, its
+# postings are there already: the build then skips them (see `build_postings`).
 _FIRST_LOAD = sa.text(
     "SELECT NOT EXISTS (SELECT 1 FROM identity.match_records WHERE tenant_id = :tenant_id)"
 )
 _JOB_POSTINGS = """
-INSERT INTO identity.blocking_postings (key, record_id)
-SELECT identity.posting_key($1, k), r.id
+SELECT identity.posting_key($1, k) AS key, r.id AS record_id
 FROM identity.customers c JOIN identity.match_records r ON r.id = c.id, unnest(r.keys) k
 WHERE c.tenant_id = $1 AND c.imported_by = $2
 ORDER BY 1
 """
+_MISSING_POSTINGS = f"""
+INSERT INTO identity.blocking_postings (key, record_id) {_JOB_POSTINGS}
+ON CONFLICT DO NOTHING
+"""
+# The sort's memory: at 100k customers it stays in memory; at a million it spills about 0.4 GB
+# to disk (measured; with 1.5 GB it stayed in memory and was no faster).
+_POSTINGS_MEMORY = "work_mem TO '256MB'"
 
 
 async def _driver(session: AsyncSession, *, setting: str) -> Any:
@@ -223,18 +229,67 @@ async def build_postings(
     """Build the postings of the rows an initial load wrote (its last step; for a failed one,
     the reaper's), once: under the job's row lock, in one transaction with clearing
     `postings_pending`. With `only_failed`, a job that is not failed (resumed meanwhile) is
-    left to its own run. Returns whether it built them."""
+    left to its own run. Returns whether it built them.
+
+    A second connection selects them in key order while this one COPYs them in: PostgreSQL
+    then inserts the rows page by page, and the two backends work side by side (on the kept
+    1M database, 18.8-20.5 s as one INSERT ... SELECT, 13.0-15.0 s this way). Should some of
+    them be there already (a customer re-indexed online meanwhile), the build starts over from
+    a savepoint, as an insert that skips those."""
     async with db.session() as session:
         job = await jobs.get(session, tenant_id=tenant_id, job_id=job_id, lock=True)
         if job is None or not job.postings_pending or (only_failed and job.state != "failed"):
             return False
-        # The sort's memory: at 100k customers it stays in memory; at a million it spills about
-        # 0.4 GB to disk (measured; with 1.5 GB it stayed in memory and was no faster).
-        pg = await _driver(session, setting="work_mem TO '256MB'")
-        await pg.execute(_JOB_POSTINGS, tenant_id, job_id)
+        pg = await _driver(session, setting=_POSTINGS_MEMORY)
+        await pg.execute("SAVEPOINT postings")
+        try:
+            await _copy_postings(db, pg, tenant_id, job_id)
+        except asyncpg.UniqueViolationError:
+            await pg.execute("ROLLBACK TO SAVEPOINT postings")
+            await pg.execute(_MISSING_POSTINGS, tenant_id, job_id)
+        await pg.execute("RELEASE SAVEPOINT postings")
         await jobs.update(session, job_id=job_id, postings_pending=False)
     log.info("identity.import.postings_built", job_id=str(job_id))
     return True
+
+
+async def _copy_postings(db: Database, pg: Any, tenant_id: uuid.UUID, job_id: uuid.UUID) -> None:
+    """COPY the job's postings into `pg`'s transaction, as another connection selects them
+    (binary COPY data, passed on as it comes; a few chunks held at a time)."""
+    chunks: asyncio.Queue[bytes | None] = asyncio.Queue(16)
+
+    async def select() -> None:
+        try:
+            async with db.session() as session:
+                source = await _driver(session, setting=_POSTINGS_MEMORY)
+                await source.copy_from_query(
+                    _JOB_POSTINGS, tenant_id, job_id, output=chunks.put, format="binary"
+                )
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            await chunks.put(None)  # the COPY ends; the error fails the build
+            raise
+        await chunks.put(None)
+
+    async def received() -> AsyncIterator[bytes]:
+        while (chunk := await chunks.get()) is not None:
+            yield chunk
+
+    selecting = asyncio.ensure_future(select())
+    try:
+        await pg.copy_to_table(
+            "blocking_postings",
+            schema_name="identity",
+            source=received(),
+            columns=("key", "record_id"),
+            format="binary",
+        )
+    except BaseException:
+        selecting.cancel()
+        await asyncio.wait([selecting])
+        raise
+    await selecting
 
 
 def spool_dir() -> Path:
