@@ -654,7 +654,7 @@ class Seen:
     its own earlier rows: a row none of whose identifiers is in the filter need not be looked up
     (a false positive costs one lookup). At a million customers the lookups were a tenth of the
     import. About 10 bits per identifier, sized from the file (at most one personal identifier
-    per 128 bytes): 1 MB per 100 MB of file, rounded up to a power of two."""
+    per 128 bytes) and rounded up to a power of two: 4 MB for 226 MB of file, 32 MB for 2 GB."""
 
     HASHES = 7
 
