@@ -16,23 +16,24 @@ from hashlib import blake2b
 from typing import Any, NamedTuple
 
 from services.identity.customers.identifiers import personal
-from services.identity.imports.parsing import Rejected, Row, decode_ndjson, validate
+from services.identity.imports.parsing import Rejected, Row, decode_rows, validate
 
-# A row as read: its number, and its fields (CSV), its line as read (NDJSON, decoded here, in
-# the worker), or what made it unreadable.
-RawRow = tuple[int, dict[str, Any] | bytes | str]
+# A row as read: its number, and its NDJSON line (bytes) or CSV record (text), parsed here, in
+# the worker (`decode_rows`).
+RawRow = tuple[int, bytes | str]
 
 
-def validate_batch(items: list[RawRow], today: date) -> tuple[list[Row], list[Rejected], int]:
-    """Validate and standardise one batch: (rows, rejected, rows read); duplicates inside the
-    batch rejected. Pure CPU work on plain values, so it runs in a worker process."""
+def validate_batch(
+    items: list[RawRow], today: date, header: tuple[str, ...] | None = None
+) -> tuple[list[Row], list[Rejected], int]:
+    """Parse (a CSV file's `header`, or NDJSON), validate and standardise one batch: (rows,
+    rejected, rows read); duplicates inside the batch rejected. Pure CPU work on plain values,
+    so it runs in a worker process."""
     good: list[Row] = []
     bad: list[Rejected] = []
     numbers: set[str] = set()
     seen: set[tuple[str, str]] = set()
-    for number, raw in items:
-        if isinstance(raw, bytes):
-            raw = decode_ndjson(raw)
+    for number, raw in decode_rows(items, header):
         if isinstance(raw, str):
             bad.append(rejection(number, None, raw))
             continue
@@ -98,10 +99,12 @@ def _copy_line(fields: tuple[Any, ...]) -> str:
     return line
 
 
-def prepare_batch(items: list[RawRow], today: date) -> Prepared:
+def prepare_batch(
+    items: list[RawRow], today: date, header: tuple[str, ...] | None = None
+) -> Prepared:
     """Validate, standardise and encode one batch for COPY (pure CPU: a worker process's job)."""
     started = time.thread_time()
-    good, bad, read = validate_batch(items, today)
+    good, bad, read = validate_batch(items, today, header)
     customers: list[str] = []
     identities: list[str] = []
     hashes = array("Q")
@@ -129,13 +132,15 @@ def _lines(lines: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode() if lines else b""
 
 
-def prepare_packed(items: list[RawRow], today: date) -> bytes:
+def prepare_packed(
+    items: list[RawRow], today: date, header: tuple[str, ...] | None = None
+) -> bytes:
     """`prepare_batch` for a worker process: its result as one `marshal` blob. The cyclic
     garbage collector pauses meanwhile: a batch makes no reference cycles, and its passes over
     the standardisation caches cost about a tenth of the batch (measured)."""
     gc.disable()
     try:
-        return marshal.dumps(tuple(prepare_batch(items, today)))
+        return marshal.dumps(tuple(prepare_batch(items, today, header)))
     finally:
         gc.enable()
 

@@ -384,7 +384,7 @@ def _check_csv_header(head: bytes) -> None:
 
 
 def _chunks(rows: Iterator[RawRow]) -> Iterator[list[RawRow]]:
-    """The raw rows in lists of `BATCH` (reading, and decoding CSV)."""
+    """The rows as read, in lists of `BATCH`."""
     chunk: list[RawRow] = []
     for item in rows:
         chunk.append(item)
@@ -598,22 +598,29 @@ async def _validated(
     executor: ProcessPoolExecutor | None,
     today: date,
     job_id: uuid.UUID,
+    header: list[str],
 ) -> AsyncIterator[tuple[Prepared, int]]:
-    """The validated batches in file order, each with the file position after it.
+    """The validated batches in file order, each with the file position after it; `header`
+    is a CSV file's (filled by its reader), empty for NDJSON.
 
-    A task reads and decodes the next chunk (in a thread: the event loop keeps answering) and
-    hands it to the validation workers while the caller writes a batch, up to `AHEAD` batches
-    ahead: neither PostgreSQL nor the workers wait for the reading. Should a worker die (killed,
-    out of memory), the batches go on in this process."""
+    A task reads the next chunk (in a thread: the event loop keeps answering) and hands it to
+    the validation workers while the caller writes a batch, up to `AHEAD` batches ahead:
+    neither PostgreSQL nor the workers wait for the reading. Should a worker die (killed, out of
+    memory), the batches go on in this process."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[_Ahead | Exception | None] = asyncio.Queue(AHEAD)
     pool = executor
 
+    def prepare(items: list[RawRow]) -> Prepared:
+        return prepare_batch(items, today, tuple(header) or None)
+
     def submit(items: list[RawRow]) -> asyncio.Future[Prepared]:
         if pool is None:
-            return loop.run_in_executor(None, prepare_batch, items, today)
+            return loop.run_in_executor(None, prepare, items)
         return asyncio.ensure_future(
-            _unpacked(loop.run_in_executor(pool, prepare_packed, items, today))
+            _unpacked(
+                loop.run_in_executor(pool, prepare_packed, items, today, tuple(header) or None)
+            )
         )
 
     async def produce() -> None:
@@ -637,7 +644,7 @@ async def _validated(
                     log.warning("identity.import.pool_broken", job_id=str(job_id))
                     shutdown_pool()
                     pool = None
-                batch = await asyncio.to_thread(prepare_batch, items, today)
+                batch = await asyncio.to_thread(prepare, items)
             yield batch, position
     finally:
         # A thread still reading ends at its next row; its chunk is not wanted.
@@ -727,11 +734,12 @@ async def run(
                 async with db.reader() as session:
                     if await session.scalar(_NOBODY_VERIFIED, {"tenant_id": tenant_id}):
                         seen = Seen(size)
-            rows = csv_rows(handle) if kind == "csv" else ndjson_rows(handle)
+            header: list[str] = []
+            rows = csv_rows(handle, header) if kind == "csv" else ndjson_rows(handle)
             if skipped:  # committed before the failure: read (numbered) but not imported again
                 rows = (row for row in rows if row[0] > skipped)
             chunks = _chunks(rows)
-            validated = _validated(chunks, handle, executor, today, job_id)
+            validated = _validated(chunks, handle, executor, today, job_id, header)
             async with contextlib.aclosing(validated) as batches:
                 async for batch, position in batches:
                     async with db.session() as session:

@@ -9,13 +9,14 @@ import orjson
 from services.identity.imports.prepare import prepare_batch, prepare_packed, unpack
 
 ITEMS = [
-    (1, {"customer_number": "a 1", "given_name": "Hans", "family_name": "Müller",
-         "date_of_birth": "3.7.1961", "street": "Hauptstraße 5", "postcode": "10115",
-         "city": "Berlin", "email": "Hans.M@example.de", "phone": "030 1234567",
-         "handles": {"twitter": "@hm"}, "value": "12,5"}),
-    (2, {"family_name": "Ohne", "date_of_birth": "1900-02-30"}),
-    (3, "not valid JSON"),
-    (4, {"customer_number": "A1", "family_name": "Doppelt"}),
+    (1, orjson.dumps({
+        "customer_number": "a 1", "given_name": "Hans", "family_name": "Müller",
+        "date_of_birth": "3.7.1961", "street": "Hauptstraße 5", "postcode": "10115",
+        "city": "Berlin", "email": "Hans.M@example.de", "phone": "030 1234567",
+        "handles": {"twitter": "@hm"}, "value": "12,5"})),
+    (2, b'{"family_name": "Ohne", "date_of_birth": "1900-02-30"}\n'),
+    (3, b"{not json\n"),
+    (4, b'{"customer_number": "A1", "family_name": "Doppelt"}\n'),
 ]  # fmt: skip
 
 
@@ -106,3 +107,42 @@ def test_seen_flags_the_rows_whose_identifiers_came_in_earlier_batches() -> None
     assert len(flagged) < 40  # false positives: about 1% at this filling, not every row
     # Nothing is forgotten: every identifier of both batches is flagged now.
     assert len(seen.probe(batch(*first, *again))) == 4000
+
+
+def test_csv_records_are_split_as_the_csv_module_reads_them_and_parsed_by_the_worker() -> None:
+    import csv
+    import io
+
+    from services.identity.imports.parsing import csv_rows
+
+    data = (
+        (
+            "\ufeffcustomer_number,family_name,street\r\n"
+            "C1,Maier,Hauptstr. 1\r\n"
+            "\r\n"  # blank: no row
+            'C2,"Müller, Lüdenscheid","Am Hang 3\r\nHinterhaus"\r\n'  # a field spanning lines
+            'C3,5" Zoll,Weg 2\r\n'  # a quote inside an unquoted field is a character
+            "C4,Nur,zwei,Felder,zu viel\r\n"
+        ).encode()
+        + b"C5,M\xfcller,Weg 5\r\n"  # Latin-1, not UTF-8
+        + b'C6,"Offen\r\nC7,Weiter,Weg 7\r\n'  # never closed: the rest is C6's field
+    )
+    header: list[str] = []
+    items = list(csv_rows(io.BytesIO(data), header))
+    assert header == ["customer_number", "family_name", "street"]
+    assert [n for n, _ in items] == [1, 2, 3, 4, 5, 6]
+    batch = prepare_batch(items, date(2026, 1, 1), tuple(header))
+    assert batch.read == 6
+    rejected = {n: [(e["field"], e["message"]) for e in errors] for n, errors in batch.rejected}
+    assert rejected == {
+        4: [(None, "expected 3 columns, found 5")],
+        5: [("family_name", "not valid UTF-8")],
+        6: [(None, "expected 3 columns, found 2")],
+    }
+    rows = {r[2]: r for r in _rows(batch.customers)}
+    assert set(rows) == {"C1", "C2", "C3"}
+    assert rows["C3"][5] == '5" Zoll'
+    # The worker's fields are the csv module's for the whole file.
+    whole = list(csv.reader(io.StringIO(data.decode(errors="surrogateescape"), newline="")))
+    assert [r for r in whole[1:] if r] == list(csv.reader([text for _, text in items]))
+    assert whole[3][1:] == ["Müller, Lüdenscheid", "Am Hang 3\r\nHinterhaus"]
