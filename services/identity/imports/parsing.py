@@ -20,7 +20,6 @@ from services.identity.customers import identifiers
 from services.identity.customers.schemas import NETWORKS
 from services.identity.matching.standardise import parse_birth_date, standardise_phone
 from services.identity.resolution import records
-from shared import uuid7
 
 SCALARS: dict[str, int] = {
     "customer_number": 100,
@@ -211,8 +210,8 @@ def _unstorable(text: str) -> bool:
     return False
 
 
-def validate(number: int, raw: dict[str, Any], today: date) -> Row | Rejected:
-    """One raw row -> a Row, or every problem found in it."""
+def validate(number: int, raw: dict[str, Any], today: date, row_id: str) -> Row | Rejected:
+    """One raw row -> a Row (a new customer's id: `row_id`), or every problem found in it."""
     errors: list[dict[str, Any]] = []
 
     def bad(name: str, message: str) -> None:
@@ -326,7 +325,6 @@ def validate(number: int, raw: dict[str, Any], today: date) -> Row | Rejected:
     keys += [("handle", v) for n, h in handles.items() if (v := identifiers.handle(n, h))]
     if number_value:
         keys.append(("customer_number", number_value))
-    row_id = str(uuid7())  # time-ordered: new customers land at the right edge of the index
     record = records.customer_record(
         record_id=row_id,
         given_name=values.get("given_name"),

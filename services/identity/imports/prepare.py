@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from services.identity.customers.identifiers import personal
 from services.identity.imports.parsing import Rejected, Row, decode_rows, validate
+from shared import uuid7_strings
 
 # A row as read: its number, and its NDJSON line (bytes) or CSV record (text), parsed here, in
 # the worker (`decode_rows`).
@@ -33,11 +34,14 @@ def validate_batch(
     bad: list[Rejected] = []
     numbers: set[str] = set()
     seen: set[tuple[str, str]] = set()
+    # Time-ordered ids: new customers land at the right edge of the index.
+    ids = iter(uuid7_strings(len(items)))
     for number, raw in decode_rows(items, header):
+        row_id = next(ids)
         if isinstance(raw, str):
             bad.append(rejection(number, None, raw))
             continue
-        result = validate(number, raw, today)
+        result = validate(number, raw, today, row_id)
         if isinstance(result, Row):
             if result.customer_number and result.customer_number in numbers:
                 bad.append(_duplicate(number, "customer_number"))

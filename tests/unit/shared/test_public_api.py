@@ -55,6 +55,7 @@ EXPECTED = {
     "run_migrations_online",
     "service_main",
     "uuid7",
+    "uuid7_strings",
 }
 
 
