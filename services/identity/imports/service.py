@@ -22,7 +22,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
@@ -55,6 +55,7 @@ from services.identity.jobs.service import MAX_ERRORS
 from shared import Database, driver_connection, get_logger
 
 log = get_logger("identity.imports")
+_T = TypeVar("_T")
 
 BATCH = 5000
 MEDIA_TYPES = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/ndjson": "ndjson"}
@@ -223,6 +224,24 @@ async def _driver(session: AsyncSession, *, setting: str) -> Any:
     return pg
 
 
+async def _unless_held(
+    pg: Any,
+    savepoint: str,
+    attempt: Callable[[], Awaitable[_T]],
+    instead: Callable[[], Awaitable[_T]],
+) -> _T:
+    """`attempt` under a savepoint; should it find a row held already (a unique violation), the
+    transaction goes back to the savepoint and runs `instead`."""
+    await pg.execute(f"SAVEPOINT {savepoint}")
+    try:
+        result = await attempt()
+    except asyncpg.UniqueViolationError:
+        await pg.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+        result = await instead()
+    await pg.execute(f"RELEASE SAVEPOINT {savepoint}")
+    return result
+
+
 async def build_postings(
     db: Database, *, tenant_id: uuid.UUID, job_id: uuid.UUID, only_failed: bool = False
 ) -> bool:
@@ -241,13 +260,12 @@ async def build_postings(
         if job is None or not job.postings_pending or (only_failed and job.state != "failed"):
             return False
         pg = await _driver(session, setting=_POSTINGS_MEMORY)
-        await pg.execute("SAVEPOINT postings")
-        try:
-            await _copy_postings(db, pg, tenant_id, job_id)
-        except asyncpg.UniqueViolationError:
-            await pg.execute("ROLLBACK TO SAVEPOINT postings")
-            await pg.execute(_MISSING_POSTINGS, tenant_id, job_id)
-        await pg.execute("RELEASE SAVEPOINT postings")
+        await _unless_held(
+            pg,
+            "postings",
+            lambda: _copy_postings(db, pg, tenant_id, job_id),
+            lambda: pg.execute(_MISSING_POSTINGS, tenant_id, job_id),
+        )
         await jobs.update(session, job_id=job_id, postings_pending=False)
     log.info("identity.import.postings_built", job_id=str(job_id))
     return True
@@ -401,9 +419,6 @@ async def _chunked(data: bytes) -> AsyncIterator[bytes]:
         yield data[start : start + SPOOL_CHUNK]
 
 
-_T = TypeVar("_T")
-
-
 async def _step(steps: dict[str, float], name: str, call: Awaitable[_T]) -> _T:
     """Await `call`, adding its wall time to `steps[name]` (the job reports where time went)."""
     started = time.perf_counter()
@@ -461,13 +476,9 @@ async def write_batch(
     if probe is None:
         rejected = await written.rows(None)
     else:
-        await pg.execute("SAVEPOINT batch")
-        try:
-            rejected = await written.rows(probe)
-        except asyncpg.UniqueViolationError:
-            await pg.execute("ROLLBACK TO SAVEPOINT batch")
-            rejected = await written.rows(None)
-        await pg.execute("RELEASE SAVEPOINT batch")
+        rejected = await _unless_held(
+            pg, "batch", lambda: written.rows(probe), lambda: written.rows(None)
+        )
     await _step(steps, "identities", pg.execute(_IDENTITIES, tenant_id, now, False))
     status = await _step(steps, "records", pg.execute(_RECORDS, tenant_id))
     if postings:
@@ -520,17 +531,16 @@ class _Written(NamedTuple):
         """Insert the personal identifiers. When every holder was `checked`, one still held is
         an unknown person's (unverified), or was given to a customer meanwhile: the upsert
         takes over the first and leaves the second."""
-        args = (self.tenant_id, self.now, True)
+        pg, args = self.pg, (self.tenant_id, self.now, True)
         if not checked:
-            await self.pg.execute(_NEW_IDENTITIES, *args)
+            await pg.execute(_NEW_IDENTITIES, *args)
             return
-        await self.pg.execute("SAVEPOINT identities")
-        try:
-            await self.pg.execute(_NEW_IDENTITIES, *args)
-        except asyncpg.UniqueViolationError:
-            await self.pg.execute("ROLLBACK TO SAVEPOINT identities")
-            await self.pg.execute(_IDENTITIES, *args)
-        await self.pg.execute("RELEASE SAVEPOINT identities")
+        await _unless_held(
+            pg,
+            "identities",
+            lambda: pg.execute(_NEW_IDENTITIES, *args),
+            lambda: pg.execute(_IDENTITIES, *args),
+        )
 
 
 # After an import this large the written tables are analysed at once (part of the job's time),
@@ -611,17 +621,17 @@ async def _validated(
     queue: asyncio.Queue[_Ahead | Exception | None] = asyncio.Queue(AHEAD)
     pool = executor
 
+    def fields() -> tuple[str, ...] | None:  # known once the first row is read
+        return tuple(header) or None
+
     def prepare(items: list[RawRow]) -> Prepared:
-        return prepare_batch(items, today, tuple(header) or None)
+        return prepare_batch(items, today, fields())
 
     def submit(items: list[RawRow]) -> asyncio.Future[Prepared]:
         if pool is None:
             return loop.run_in_executor(None, prepare, items)
-        return asyncio.ensure_future(
-            _unpacked(
-                loop.run_in_executor(pool, prepare_packed, items, today, tuple(header) or None)
-            )
-        )
+        packed = loop.run_in_executor(pool, prepare_packed, items, today, fields())
+        return asyncio.ensure_future(_unpacked(packed))
 
     async def produce() -> None:
         try:
@@ -724,15 +734,15 @@ async def run(
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             executor = _executor() if size >= POOL_MIN_BYTES else None
-            if executor is not None and not skipped and not deferred:
-                async with db.session() as session:
-                    deferred = bool(await session.scalar(_FIRST_LOAD, {"tenant_id": tenant_id}))
-                    if deferred:
-                        await jobs.update(session, job_id=job_id, postings_pending=True)
             seen = None  # an initial load's own identifiers, where nobody else holds any
-            if deferred and not skipped:
-                async with db.reader() as session:
-                    if await session.scalar(_NOBODY_VERIFIED, {"tenant_id": tenant_id}):
+            if executor is not None and not skipped:
+                tenant = {"tenant_id": tenant_id}
+                async with db.session() as session:
+                    if not deferred:
+                        deferred = bool(await session.scalar(_FIRST_LOAD, tenant))
+                        if deferred:
+                            await jobs.update(session, job_id=job_id, postings_pending=True)
+                    if deferred and await session.scalar(_NOBODY_VERIFIED, tenant):
                         seen = Seen(size)
             header: list[str] = []
             rows = csv_rows(handle, header) if kind == "csv" else ndjson_rows(handle)
