@@ -590,8 +590,11 @@ async def test_reaping_fails_dead_jobs_and_deletes_their_spooled_files(
 async def test_a_large_import_validates_in_worker_processes_with_the_same_outcome(
     platform, database_url, monkeypatch, tmp_path
 ) -> None:
+    import sqlalchemy as sa
+
     from services.identity.imports import service as imports
     from services.identity.jobs import repository as jobs
+    from services.identity.resolution.models import MatchRecord
     from shared import Database
 
     monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
@@ -629,6 +632,21 @@ async def test_a_large_import_validates_in_worker_processes_with_the_same_outcom
             (5, "customer_number"),
             (6, "email"),
         }
+        # An initial load: rows nobody's identifiers came before went straight into the tables,
+        # with their identifiers and standardised records all the same.
+        async with db.session() as session:
+            numbers, held = await _held(session, tenant)
+            records = await session.scalar(
+                sa.select(sa.func.count()).where(MatchRecord.tenant_id == tenant)
+            )
+        assert held == {
+            ("customer_number", "W1"): "W1",
+            ("customer_number", "W2"): "W2",
+            ("email", "w@example.de"): "W2",
+            ("customer_number", "W6"): "W6",
+            ("phone", "+491711234567"): "W6",
+        }
+        assert sorted(numbers.values()) == ["W1", "W2", "W6"] and records == 3
     finally:
         imports.shutdown_pool()
         await db.dispose()
@@ -670,9 +688,7 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
 ) -> None:
     """A personal identifier verified for another customer rejects the whole row, also when
     the row would have replaced it; a household's shared landline does not."""
-    import sqlalchemy as sa
 
-    from services.identity.customers.models import Identity
     from shared import Database
 
     db = Database(database_url, schema="identity", pool_size=2)
@@ -707,15 +723,7 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
         assert (second.rows_imported, second.rows_rejected) == (1, 2)
         assert {(e["row"], e["field"]) for e in second.errors} == {(1, "email"), (2, "email")}
         async with db.session() as session:
-            numbers = {i: number for number, i in (await _numbered(session, tenant)).items()}
-            held = {
-                (kind, value): numbers[customer]
-                for kind, value, customer in await session.execute(
-                    sa.select(Identity.kind, Identity.value, Identity.customer_id).where(
-                        Identity.tenant_id == tenant
-                    )
-                )
-            }
+            numbers, held = await _held(session, tenant)
         assert sorted(numbers.values()) == ["A1", "C1", "D1"]
         assert held == {
             ("email", "y@example.de"): "C1",
@@ -1078,6 +1086,24 @@ async def _numbered(session: Any, tenant: uuid.UUID) -> dict[str | None, uuid.UU
 
     query = sa.select(Customer.customer_number, Customer.id).where(Customer.tenant_id == tenant)
     return dict((await session.execute(query)).all())
+
+
+async def _held(
+    session: Any, tenant: uuid.UUID
+) -> tuple[dict[uuid.UUID, str | None], dict[tuple[str, str], str | None]]:
+    """The tenant's customer numbers by id, and the number holding each identifier."""
+    import sqlalchemy as sa
+
+    from services.identity.customers.models import Identity
+
+    numbers = {i: number for number, i in (await _numbered(session, tenant)).items()}
+    query = sa.select(Identity.kind, Identity.value, Identity.customer_id).where(
+        Identity.tenant_id == tenant
+    )
+    held = {
+        (kind, value): numbers[customer] for kind, value, customer in await session.execute(query)
+    }
+    return numbers, held
 
 
 async def _import_rows(db: Any, tenant: uuid.UUID, directory: Any, rows: Any) -> Any:

@@ -11,6 +11,7 @@ import gc
 import marshal
 import time
 from array import array
+from collections.abc import Container
 from datetime import date
 from hashlib import blake2b
 from typing import Any, NamedTuple
@@ -57,6 +58,20 @@ def validate_batch(
     return good, bad, len(items)
 
 
+class Direct(NamedTuple):
+    """An initial load's batch goes straight into the tables (`write_batch`): the values every
+    one of its rows shares, as COPY text."""
+
+    tenant_id: str
+    job_id: str
+    now: str
+
+
+# A batch for `Direct`: its rows' numbers, and per row its customer and its standardised record,
+# each one COPY line for its table.
+DirectRows = tuple[list[int], list[bytes], list[bytes]]
+
+
 class Prepared(NamedTuple):
     """One validated batch as COPY input: staged customers and identifiers (COPY's text format),
     the rejected rows, and how many rows were read. Bytes and plain tuples: cheap to send
@@ -70,6 +85,8 @@ class Prepared(NamedTuple):
     # (row number, 64-bit hash) of each personal identifier other than a customer number, as
     # unsigned 64-bit pairs: what the writer remembers of a file's earlier batches (`Seen`).
     personal: bytes = b""
+    # With `Direct`: the rows for their own tables (`customers` is empty then).
+    direct: DirectRows | None = None
 
 
 def identifier_hash(kind: str, value: str) -> int:
@@ -104,18 +121,31 @@ def _copy_line(fields: tuple[Any, ...]) -> str:
 
 
 def prepare_batch(
-    items: list[RawRow], today: date, header: tuple[str, ...] | None = None
+    items: list[RawRow],
+    today: date,
+    header: tuple[str, ...] | None = None,
+    direct: Direct | None = None,
 ) -> Prepared:
-    """Validate, standardise and encode one batch for COPY (pure CPU: a worker process's job)."""
+    """Validate, standardise and encode one batch for COPY (pure CPU: a worker process's job):
+    for the staging tables, or with `direct`, customers and records for their own tables."""
     started = time.thread_time()
     good, bad, read = validate_batch(items, today, header)
     customers: list[str] = []
     identities: list[str] = []
+    rows: DirectRows | None = None if direct is None else ([], [], [])
     hashes = array("Q")
     for r in good:
-        customers.append(
-            _copy_line((r.number, r.id, r.customer_number, *r.columns, r.record, _array(r.keys)))
-        )
+        if direct is None:
+            staged = (r.number, r.id, r.customer_number, *r.columns, r.record, _array(r.keys))
+            customers.append(_copy_line(staged))
+        else:
+            assert rows is not None
+            tenant, job, now = direct
+            customer = (r.id, tenant, r.customer_number, *r.columns, "f", job, now, now)
+            record = (r.id, tenant, r.id, r.record, _array(r.keys))
+            rows[0].append(r.number)
+            rows[1].append((_copy_line(customer) + "\n").encode())
+            rows[2].append((_copy_line(record) + "\n").encode())
         for kind, value in r.identities:
             single = personal(kind, value)
             identities.append(_copy_line((r.number, r.id, kind, value, "t" if single else "f")))
@@ -129,7 +159,29 @@ def prepare_batch(
         read,
         time.thread_time() - started,
         hashes.tobytes(),
+        rows,
     )
+
+
+def direct_lines(rows: DirectRows, skip: Container[int]) -> tuple[int, bytes, bytes]:
+    """The COPY input of a direct batch's customers and records but for the rows `skip`, and
+    how many rows it holds."""
+    numbers, customers, records = rows
+    keep = [i for i, n in enumerate(numbers) if n not in skip]
+    if len(keep) == len(numbers):
+        return len(keep), b"".join(customers), b"".join(records)
+    return len(keep), b"".join([customers[i] for i in keep]), b"".join([records[i] for i in keep])
+
+
+def staging_lines(rows: DirectRows, only: Container[int]) -> bytes:
+    """The staging form (`import_customers`) of a direct batch's rows `only`: the row number,
+    the customer's id, number and columns, its record and keys."""
+    out: list[bytes] = []
+    for n, customer, record in zip(*rows, strict=True):
+        if n in only:
+            c, r = customer.split(b"\t"), record.split(b"\t")  # tabs in values are escaped
+            out.append(b"\t".join([b"%d" % n, c[0], *c[2:16], r[3], r[4]]))
+    return b"".join(out)
 
 
 def _lines(lines: list[str]) -> bytes:
@@ -137,14 +189,17 @@ def _lines(lines: list[str]) -> bytes:
 
 
 def prepare_packed(
-    items: list[RawRow], today: date, header: tuple[str, ...] | None = None
+    items: list[RawRow],
+    today: date,
+    header: tuple[str, ...] | None = None,
+    direct: Direct | None = None,
 ) -> bytes:
     """`prepare_batch` for a worker process: its result as one `marshal` blob. The cyclic
     garbage collector pauses meanwhile: a batch makes no reference cycles, and its passes over
     the standardisation caches cost about a tenth of the batch (measured)."""
     gc.disable()
     try:
-        return marshal.dumps(tuple(prepare_batch(items, today, header)))
+        return marshal.dumps(tuple(prepare_batch(items, today, header, direct)))
     finally:
         gc.enable()
 

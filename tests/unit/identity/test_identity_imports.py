@@ -146,3 +146,32 @@ def test_csv_records_are_split_as_the_csv_module_reads_them_and_parsed_by_the_wo
     whole = list(csv.reader(io.StringIO(data.decode(errors="surrogateescape"), newline="")))
     assert [r for r in whole[1:] if r] == list(csv.reader([text for _, text in items]))
     assert whole[3][1:] == ["Müller, Lüdenscheid", "Am Hang 3\r\nHinterhaus"]
+
+
+def test_an_initial_loads_batch_is_made_for_its_own_tables_and_stages_back_alike() -> None:
+    """A direct batch's customer and record lines hold the same values as the staging form,
+    and a value with a tab or a backslash survives the way back to staging."""
+    from services.identity.imports.prepare import Direct, direct_lines, staging_lines
+
+    items = [*ITEMS, (5, orjson.dumps({"family_name": "Tab\there", "street": "Weg \\ 1"}))]
+    staged = prepare_batch(items, date(2026, 1, 1))
+    shared = Direct("00000000-0000-0000-0000-00000000000a", "job-1", "2026-01-01T00:00:00+00:00")
+    batch = prepare_batch(items, date(2026, 1, 1), direct=shared)
+    assert batch.customers == b"" and batch.direct is not None
+    numbers, customers, records = batch.direct
+    assert numbers == [1, 5] and [n for n, _ in batch.rejected] == [2, 3, 4]
+    first = customers[0].decode().rstrip("\n").split("\t")
+    assert first[1:3] == ["00000000-0000-0000-0000-00000000000a", "A1"] and first[16:] == [
+        "f", "job-1", shared.now, shared.now,
+    ]  # fmt: skip
+    record = records[1].decode().rstrip("\n").split("\t")
+    assert record[0] == record[2] == customers[1].split(b"\t")[0].decode()
+    assert record[1] == "00000000-0000-0000-0000-00000000000a"
+    # Back to staging: the same lines as staged in the first place (but for the new ids).
+    assert _without_ids(staging_lines(batch.direct, {1, 5})) == _without_ids(staged.customers)
+    assert _rows(staging_lines(batch.direct, {5}))[0][0] == "5"
+    assert "Tab\\there" in staging_lines(batch.direct, {5}).decode()
+    assert batch.identities.count(b"\n") == staged.identities.count(b"\n")
+    count, direct_customers, direct_records = direct_lines(batch.direct, {1})
+    assert count == 1 and direct_customers == customers[1] and direct_records == records[1]
+    assert direct_lines(batch.direct, set()) == (2, b"".join(customers), b"".join(records))
