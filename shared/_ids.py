@@ -24,12 +24,18 @@ def uuid7() -> uuid.UUID:
 
 def uuid7_strings(count: int) -> list[str]:
     """`count` new version 7 UUIDs as strings, made together: one clock reading and one call for
-    randomness (for a bulk write, about a third of the cost of `str(uuid7())` each)."""
+    randomness (for a bulk write, about a third of the cost of `str(uuid7())` each), in
+    ascending order. Ids of one millisecond differ in their random bits only: in the order they
+    were drawn, a batch's rows would land at random places of the index's right edge, splitting
+    its pages half-full; in order, each fills the last page (at a million imported customers,
+    the two indexes of the standardised records took 41 MB each unsorted, 30 MB sorted)."""
     ms = time.time_ns() // 1_000_000
     rand = os.urandom(10 * count)
     out: list[str] = []
-    for i in range(0, 10 * count, 10):
-        h = f"{_v7(ms, int.from_bytes(rand[i : i + 10], 'big')):032x}"
+    for value in sorted(
+        _v7(ms, int.from_bytes(rand[i : i + 10], "big")) for i in range(0, 10 * count, 10)
+    ):
+        h = f"{value:032x}"
         out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
     return out
 

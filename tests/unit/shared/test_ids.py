@@ -25,7 +25,7 @@ def test_ids_made_later_sort_later_and_do_not_repeat() -> None:
     assert len({*first, *second}) == 4000
 
 
-def test_ids_made_together_are_version_7_strings_of_their_time_and_do_not_repeat() -> None:
+def test_ids_made_together_are_ascending_version_7_strings_of_their_time_and_unique() -> None:
     from shared import uuid7_strings
 
     before = time.time_ns() // 1_000_000
@@ -36,5 +36,6 @@ def test_ids_made_together_are_version_7_strings_of_their_time_and_do_not_repeat
     assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
     assert all(before <= i.int >> 80 <= after for i in ids)
     assert len(set(made)) == 5000 and uuid7_strings(0) == []
+    assert made == sorted(made) and ids == sorted(ids)  # in order: appended, not scattered
     time.sleep(0.002)
     assert max(made) < str(uuid7())
