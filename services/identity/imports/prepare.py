@@ -17,7 +17,7 @@ from hashlib import blake2b
 from typing import Any, NamedTuple
 
 from services.identity.customers.identifiers import personal
-from services.identity.imports.parsing import Rejected, Row, decode_rows, validate
+from services.identity.imports.parsing import COLUMNS, Rejected, Row, decode_rows, validate
 from shared import uuid7_strings
 
 # A row as read: its number, and its NDJSON line (bytes) or CSV record (text), parsed here, in
@@ -68,8 +68,13 @@ class Direct(NamedTuple):
 
 
 # A batch for `Direct`: its rows' numbers, and per row its customer and its standardised record,
-# each one COPY line for its table.
+# each one COPY line for its table, with these columns.
 DirectRows = tuple[list[int], list[bytes], list[bytes]]
+DIRECT_CUSTOMER_COLUMNS = (
+    "id", "tenant_id", "customer_number", *COLUMNS, "is_prospect", "imported_by",
+    "created_at", "updated_at",
+)  # fmt: skip
+DIRECT_RECORD_COLUMNS = ("id", "tenant_id", "customer_id", "record", "keys")
 
 
 class Prepared(NamedTuple):
@@ -173,6 +178,9 @@ def direct_lines(rows: DirectRows, skip: Container[int]) -> tuple[int, bytes, by
     return len(keep), b"".join([customers[i] for i in keep]), b"".join([records[i] for i in keep])
 
 
+_NUMBER_TO_VALUE = slice(2, 3 + len(COLUMNS))  # a customer line's number and `COLUMNS`
+
+
 def staging_lines(rows: DirectRows, only: Container[int]) -> bytes:
     """The staging form (`import_customers`) of a direct batch's rows `only`: the row number,
     the customer's id, number and columns, its record and keys."""
@@ -180,7 +188,7 @@ def staging_lines(rows: DirectRows, only: Container[int]) -> bytes:
     for n, customer, record in zip(*rows, strict=True):
         if n in only:
             c, r = customer.split(b"\t"), record.split(b"\t")  # tabs in values are escaped
-            out.append(b"\t".join([b"%d" % n, c[0], *c[2:16], r[3], r[4]]))
+            out.append(b"\t".join([b"%d" % n, c[0], *c[_NUMBER_TO_VALUE], r[3], r[4]]))
     return b"".join(out)
 
 

@@ -48,6 +48,8 @@ from services.identity.imports.parsing import (
     ndjson_rows,
 )
 from services.identity.imports.prepare import (
+    DIRECT_CUSTOMER_COLUMNS,
+    DIRECT_RECORD_COLUMNS,
     Direct,
     DirectRows,
     Prepared,
@@ -153,11 +155,6 @@ WHERE NOT EXISTS (SELECT 1 FROM import_written w WHERE w.row_id = s.id)
 # into `customers` and `match_records` as they are, without staging (at a million customers,
 # 10-16 µs per row less of PostgreSQL's time, measured); only the others are staged, checked
 # and upserted. Their identifiers are staged all the same and inserted through this mapping.
-_DIRECT_CUSTOMER_COLUMNS = (
-    "id", "tenant_id", "customer_number", *COLUMNS, "is_prospect", "imported_by",
-    "created_at", "updated_at",
-)  # fmt: skip
-_DIRECT_RECORD_COLUMNS = ("id", "tenant_id", "customer_id", "record", "keys")
 _DIRECT_WRITTEN = """
 INSERT INTO import_written (row_id, customer_id, inserted)
 SELECT DISTINCT s.row_id, s.row_id, true FROM import_identities s
@@ -543,7 +540,7 @@ class _Written(NamedTuple):
                     "customers",
                     schema_name="identity",
                     source=_chunked(customers),
-                    columns=_DIRECT_CUSTOMER_COLUMNS,
+                    columns=DIRECT_CUSTOMER_COLUMNS,
                 ),
             )
             await _step(
@@ -553,7 +550,7 @@ class _Written(NamedTuple):
                     "match_records",
                     schema_name="identity",
                     source=_chunked(records),
-                    columns=_DIRECT_RECORD_COLUMNS,
+                    columns=DIRECT_RECORD_COLUMNS,
                 ),
             )
             await _step(steps, "customers", pg.execute(_DIRECT_WRITTEN))
