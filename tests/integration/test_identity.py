@@ -652,6 +652,58 @@ async def test_a_large_import_validates_in_worker_processes_with_the_same_outcom
         await db.dispose()
 
 
+async def test_an_initial_loads_rows_keep_tabs_backslashes_and_line_breaks_both_ways(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """Values COPY must escape arrive as they were, whether a row went straight into its table
+    or, its batch sent back by a customer number repeated in the file, the staged way."""
+    import sqlalchemy as sa
+
+    from services.identity.customers.models import Customer
+    from services.identity.imports import service as imports
+    from services.identity.resolution.models import MatchRecord
+    from shared import Database
+
+    monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "BATCH", 2)
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    odd = {"family_name": "Tab\tName", "street": "Weg \\ 1\\N", "city": "Zeile\nzwei"}
+    rows = [
+        {"customer_number": "E1", **odd},
+        {"customer_number": "E2", "given_name": "Back\\slash", "family_name": 'Quote "Q"'},
+        {"customer_number": "E3", **odd, "title": "\\N"},  # its batch goes the staged way
+        {"customer_number": "E1", "family_name": "Again"},
+    ]
+    try:
+        done = await _import_rows(db, tenant, tmp_path, rows)
+        assert (done.rows_imported, done.rows_rejected) == (3, 1)
+        assert [(e["row"], e["field"]) for e in done.errors] == [(4, "customer_number")]
+        async with db.session() as session:
+            got = {
+                c.customer_number: c
+                for c in await session.scalars(
+                    sa.select(Customer).where(Customer.tenant_id == tenant)
+                )
+            }
+            records = {
+                r.id: r
+                for r in await session.scalars(
+                    sa.select(MatchRecord).where(MatchRecord.tenant_id == tenant)
+                )
+            }
+        for number in ("E1", "E3"):
+            c = got[number]
+            assert (c.family_name, c.street, c.city) == ("Tab\tName", "Weg \\ 1\\N", "Zeile\nzwei")
+            assert records[c.id].customer_id == c.id and records[c.id].keys
+        assert got["E3"].title == "\\N" and got["E1"].title is None
+        assert (got["E2"].given_name, got["E2"].family_name) == ("Back\\slash", 'Quote "Q"')
+        assert records[got["E2"].id].record["given_key"]
+    finally:
+        imports.shutdown_pool()
+        await db.dispose()
+
+
 async def test_an_import_goes_on_in_process_when_a_validation_worker_dies(
     platform, database_url, monkeypatch, tmp_path
 ) -> None:
