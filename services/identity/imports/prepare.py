@@ -100,9 +100,10 @@ def identifier_hash(kind: str, value: str) -> int:
 
 
 def _array(values: list[str]) -> str:
-    """A PostgreSQL array literal of text values."""
+    """A PostgreSQL array literal of text values. The separators hold two quotes each: only
+    more than those, or a backslash, means a value must be escaped (rarely)."""
     body = '","'.join(values)
-    if '"' in body or "\\" in body:
+    if body.count('"') != 2 * len(values) - 2 or "\\" in body:
         body = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
     return '{"' + body + '"}' if values else "{}"
 

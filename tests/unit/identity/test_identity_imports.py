@@ -175,3 +175,12 @@ def test_an_initial_loads_batch_is_made_for_its_own_tables_and_stages_back_alike
     count, direct_customers, direct_records = direct_lines(batch.direct, {1})
     assert count == 1 and direct_customers == customers[1] and direct_records == records[1]
     assert direct_lines(batch.direct, set()) == (2, b"".join(customers), b"".join(records))
+
+
+def test_blocking_keys_become_array_literals_escaped_only_where_needed() -> None:
+    from services.identity.imports.prepare import _array
+
+    assert _array([]) == "{}"
+    assert _array(["cn:A1"]) == '{"cn:A1"}'
+    assert _array(["nm:muller:hans", "cn:A1"]) == '{"nm:muller:hans","cn:A1"}'
+    assert _array(['cn:5"', "cn:a\\b", "x"]) == '{"cn:5\\"","cn:a\\\\b","x"}'
