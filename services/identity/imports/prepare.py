@@ -80,7 +80,8 @@ DIRECT_RECORD_COLUMNS = ("id", "tenant_id", "customer_id", "record", "keys")
 class Prepared(NamedTuple):
     """One validated batch as COPY input: staged customers and identifiers (COPY's text format),
     the rejected rows, and how many rows were read. Bytes and plain tuples: cheap to send
-    between processes (`marshal`), and the writer passes them to PostgreSQL without looking."""
+    between processes (`marshal`), and the writer passes them to PostgreSQL without parsing
+    them (a direct batch's lines are only picked, or split at their tabs for staging)."""
 
     customers: bytes
     identities: bytes
