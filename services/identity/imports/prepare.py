@@ -75,6 +75,9 @@ DIRECT_CUSTOMER_COLUMNS = (
     "created_at", "updated_at",
 )  # fmt: skip
 DIRECT_RECORD_COLUMNS = ("id", "tenant_id", "customer_id", "record", "keys")
+# The staging tables' columns, as `prepare_batch` fills them otherwise.
+STAGED_CUSTOMER_COLUMNS = ("n", "id", "customer_number", *COLUMNS, "record", "keys")
+STAGED_IDENTITY_COLUMNS = ("n", "row_id", "kind", "value", "personal")
 
 
 class Prepared(NamedTuple):
@@ -139,20 +142,22 @@ def prepare_batch(
     good, bad, read = validate_batch(items, today, header)
     customers: list[str] = []
     identities: list[str] = []
-    rows: DirectRows | None = None if direct is None else ([], [], [])
+    numbers: list[int] = []
+    customer_lines: list[bytes] = []
+    record_lines: list[bytes] = []
+    if direct is not None:
+        tenant, job, now = direct
     hashes = array("Q")
     for r in good:
         if direct is None:
             staged = (r.number, r.id, r.customer_number, *r.columns, r.record, _array(r.keys))
             customers.append(_copy_line(staged))
         else:
-            assert rows is not None
-            tenant, job, now = direct
             customer = (r.id, tenant, r.customer_number, *r.columns, "f", job, now, now)
             record = (r.id, tenant, r.id, r.record, _array(r.keys))
-            rows[0].append(r.number)
-            rows[1].append((_copy_line(customer) + "\n").encode())
-            rows[2].append((_copy_line(record) + "\n").encode())
+            numbers.append(r.number)
+            customer_lines.append((_copy_line(customer) + "\n").encode())
+            record_lines.append((_copy_line(record) + "\n").encode())
         for kind, value in r.identities:
             single = personal(kind, value)
             identities.append(_copy_line((r.number, r.id, kind, value, "t" if single else "f")))
@@ -166,7 +171,7 @@ def prepare_batch(
         read,
         time.thread_time() - started,
         hashes.tobytes(),
-        rows,
+        None if direct is None else (numbers, customer_lines, record_lines),
     )
 
 

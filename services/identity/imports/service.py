@@ -50,6 +50,8 @@ from services.identity.imports.parsing import (
 from services.identity.imports.prepare import (
     DIRECT_CUSTOMER_COLUMNS,
     DIRECT_RECORD_COLUMNS,
+    STAGED_CUSTOMER_COLUMNS,
+    STAGED_IDENTITY_COLUMNS,
     Direct,
     DirectRows,
     Prepared,
@@ -87,16 +89,13 @@ CREATE TEMP TABLE IF NOT EXISTS import_written (
     row_id uuid, customer_id uuid, inserted boolean
 ) ON COMMIT DELETE ROWS
 """
-_CUSTOMER_COLUMNS = ("n", "id", "customer_number", *COLUMNS, "record", "keys")
-_IDENTITY_COLUMNS = ("n", "row_id", "kind", "value", "personal")
 # Identifiers verified for somebody else (another number) reject the row: nothing of it is
 # written, and the other customer keeps them. A landline is shared by a household (not personal).
 # Customer numbers are not looked up here: a number's identifier is held by the customer with
 # that number, or by the one it was merged into, and the upsert below already refuses a merged
 # customer's number (a third of the lookups, saved).
-# One index probe per staged identifier: `LIMIT 1` keeps the planner
-# from hashing the whole identities table per batch (measured: at a million customers that
-# made the import quadratic).
+# One index probe per staged identifier: `LIMIT 1` keeps the planner from hashing the whole
+# identities table per batch (measured: at a million customers that made the import quadratic).
 _CLASHES = """
 SELECT DISTINCT ON (s.n) s.n, s.kind
 FROM import_identities s
@@ -483,7 +482,9 @@ async def write_batch(
             steps,
             "stage",
             pg.copy_to_table(
-                "import_identities", source=_chunked(batch.identities), columns=_IDENTITY_COLUMNS
+                "import_identities",
+                source=_chunked(batch.identities),
+                columns=STAGED_IDENTITY_COLUMNS,
             ),
         )
     written = _Written(pg, tenant_id, job_id, now, on_existing, steps)
@@ -521,7 +522,7 @@ class _Written(NamedTuple):
                 self.steps,
                 "stage",
                 self.pg.copy_to_table(
-                    "import_customers", source=_chunked(customers), columns=_CUSTOMER_COLUMNS
+                    "import_customers", source=_chunked(customers), columns=STAGED_CUSTOMER_COLUMNS
                 ),
             )
 
