@@ -789,6 +789,79 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
         await db.dispose()
 
 
+async def test_a_reimport_leaves_rows_equal_to_the_master_as_they_are(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """Re-posting the master: a row equal to its customer as stored is counted, and only marked
+    as the job's (its identifiers, record and postings keep their row versions, its
+    `updated_at` stays); a changed row is written; a later row with an unchanged row's number
+    is still a duplicate."""
+    import sqlalchemy as sa
+
+    from services.identity.imports import service as imports
+    from shared import Database
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    anna = {
+        "customer_number": "U1",
+        "given_name": "Anna",
+        "family_name": "Adam",
+        "date_of_birth": "1970-01-02",
+        "postcode": "10115",
+        "email": "a@example.de",
+        "phone": "0171 7654321",
+    }
+    bauer = {"customer_number": "U2", "family_name": "Bauer", "email": "b@example.de"}
+    clau = {"customer_number": "U3", "family_name": "Clau", "handles": {"twitter": "clau"}}
+
+    async def versions() -> dict[str, tuple[Any, ...]]:
+        """Per customer number: its job, `updated_at`, and the row versions of its record,
+        identifiers and postings."""
+        async with db.session() as session:
+            rows = await session.execute(
+                sa.text(
+                    """
+                    SELECT c.customer_number, c.imported_by, c.updated_at, r.xmin::text,
+                        ARRAY(SELECT i.kind || '=' || i.value || '@' || i.xmin::text
+                              FROM identity.identities i WHERE i.customer_id = c.id ORDER BY 1),
+                        ARRAY(SELECT DISTINCT p.xmin::text FROM identity.blocking_postings p
+                              WHERE p.record_id = r.id)
+                    FROM identity.customers c JOIN identity.match_records r ON r.id = c.id
+                    WHERE c.tenant_id = :tenant
+                    """
+                ),
+                {"tenant": tenant},
+            )
+            return {number: tuple(rest) for number, *rest in rows}
+
+    try:
+        first = await _import_rows(db, tenant, tmp_path, [anna, bauer, clau])
+        assert (first.rows_imported, first.rows_rejected) == (3, 0)
+        assert first.result["rows_unchanged"] == 0
+        before = await versions()
+        moved = {**bauer, "email": "b2@example.de"}
+        again = await _import_rows(
+            db, tenant, tmp_path, [anna, clau, moved, {**anna, "family_name": "Adams"}]
+        )
+        assert (again.rows_read, again.rows_imported, again.rows_rejected) == (4, 3, 1)
+        assert again.result["rows_unchanged"] == 2
+        assert [(e["row"], e["field"]) for e in again.errors] == [(4, "customer_number")]
+        after = await versions()
+        for number in ("U1", "U3"):  # marked as the new job's, nothing else written
+            assert after[number][0] == again.id != before[number][0]
+            assert after[number][1:] == before[number][1:]
+        assert after["U2"][0] == again.id
+        assert after["U2"][2] != before["U2"][2]  # a new record, and the new address
+        assert [i.split("@", 1)[0] for i in after["U2"][3]] == [
+            "customer_number=U2",
+            "email=b2",
+        ]
+    finally:
+        await db.dispose()
+
+
 async def test_an_import_takes_over_an_unknown_persons_unverified_identifier(
     platform, database_url, tmp_path
 ) -> None:
