@@ -862,6 +862,88 @@ async def test_a_reimport_leaves_rows_equal_to_the_master_as_they_are(
         await db.dispose()
 
 
+async def test_a_changed_row_rewrites_only_the_identifiers_and_postings_that_changed(
+    platform, database_url, tmp_path
+) -> None:
+    """A customer who moved and has a new landline: the identifiers the row gives again and
+    the postings of keys the new record still has keep their row versions; the old landline
+    and the old keys' postings go, the new ones come."""
+    import sqlalchemy as sa
+
+    from shared import Database
+
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    maria = {
+        "customer_number": "M1",
+        "given_name": "Maria",
+        "family_name": "Berg",
+        "date_of_birth": "1980-05-06",
+        "street": "Bachstraße 3",
+        "postcode": "50667",
+        "city": "Köln",
+        "email": "m.berg@example.de",
+        "phone": "0221 555123",
+        "handles": {"twitter": "mberg"},
+    }
+
+    async def held() -> tuple[dict[str, str], dict[str, str]]:
+        """M1's identifiers and the postings of its record's keys, each with its row version."""
+        async with db.session() as session:
+            identities = await session.execute(
+                sa.text(
+                    "SELECT i.kind || '=' || i.value, i.xmin::text FROM identity.identities i "
+                    "JOIN identity.customers c ON c.id = i.customer_id "
+                    "WHERE c.tenant_id = :tenant AND c.customer_number = 'M1'"
+                ),
+                {"tenant": tenant},
+            )
+            postings = await session.execute(
+                sa.text(
+                    """
+                    SELECT k, p.xmin::text
+                    FROM identity.match_records r
+                    JOIN identity.customers c ON c.id = r.id
+                    CROSS JOIN unnest(r.keys) k
+                    LEFT JOIN identity.blocking_postings p
+                      ON p.key = identity.posting_key(:tenant, k) AND p.record_id = r.id
+                    WHERE c.tenant_id = :tenant AND c.customer_number = 'M1'
+                    """
+                ),
+                {"tenant": tenant},
+            )
+            count = await session.scalar(
+                sa.text(
+                    "SELECT count(*) FROM identity.blocking_postings p "
+                    "JOIN identity.customers c ON c.id = p.record_id "
+                    "WHERE c.tenant_id = :tenant"
+                ),
+                {"tenant": tenant},
+            )
+        posted = dict(postings.all())
+        assert count == len(posted) and None not in posted.values()  # no posting left behind
+        return dict(identities.all()), posted
+
+    try:
+        await _import_rows(db, tenant, tmp_path, [maria])
+        identities, postings = await held()
+        moved = {**maria, "street": "Rosenweg 8", "postcode": "10115", "city": "Berlin"}
+        again = await _import_rows(db, tenant, tmp_path, [{**moved, "phone": "030 777888"}])
+        assert (again.rows_imported, again.result["rows_unchanged"]) == (1, 0)
+        identities_after, postings_after = await held()
+        assert set(identities_after) == set(identities) - {"phone=+49221555123"} | {
+            "phone=+4930777888"
+        }
+        for kept in ("customer_number=M1", "email=m.berg@example.de", "handle=twitter:mberg"):
+            assert identities_after[kept] == identities[kept]
+        same = set(postings) & set(postings_after)
+        assert {k.split(":", 1)[0] for k in same} >= {"nm", "np", "fi", "gd", "em", "hd", "cn"}
+        assert set(postings_after) - same and set(postings) - same  # the address keys moved
+        assert all(postings_after[k] == postings[k] for k in same)
+    finally:
+        await db.dispose()
+
+
 async def test_an_import_takes_over_an_unknown_persons_unverified_identifier(
     platform, database_url, tmp_path
 ) -> None:

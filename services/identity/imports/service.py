@@ -88,7 +88,8 @@ CREATE TEMP TABLE IF NOT EXISTS import_identities (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS import_written (
     row_id uuid, customer_id uuid, inserted boolean
-) ON COMMIT DELETE ROWS
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS import_old_keys (id uuid, keys text[]) ON COMMIT DELETE ROWS
 """
 # Identifiers verified for somebody else (another number) reject the row: nothing of it is
 # written, and the other customer keeps them. A landline is shared by a household (not personal).
@@ -193,16 +194,52 @@ SELECT DISTINCT s.row_id, s.row_id, true FROM import_identities s
 WHERE NOT EXISTS (SELECT 1 FROM import_customers c WHERE c.n = s.n)
 """
 # The file is the master now: an updated customer's verified identifiers and standardised form
-# (with its postings) are replaced.
+# are replaced. Only what changed is written: identifiers the row gives again stay (and leave
+# the staging), those it no longer gives are deleted; of the record's postings, only those of
+# keys it no longer has are deleted, and its old keys are kept (`import_old_keys`) so that
+# only its new keys are posted. A customer who moved changes a few of ~12 keys, not all.
+# Index probes per staged identifier (`LIMIT 1`, as in `_CLASHES`).
 _REPLACE_OLD = """
-WITH gone AS (
-    DELETE FROM identity.identities WHERE customer_id = ANY($2::uuid[]) AND verified
+WITH given AS (
+    SELECT w.customer_id, s.kind, s.value
+    FROM import_identities s JOIN import_written w ON w.row_id = s.row_id
+    WHERE NOT w.inserted
+),
+gone AS (
+    DELETE FROM identity.identities i
+    WHERE i.customer_id = ANY($2::uuid[]) AND i.verified
+      AND NOT EXISTS (
+          SELECT 1 FROM given g
+          WHERE g.customer_id = i.customer_id AND g.kind = i.kind AND g.value = i.value
+      )
+),
+kept AS (
+    DELETE FROM import_identities s
+    USING (
+        SELECT g.customer_id, g.kind, g.value FROM given g
+        CROSS JOIN LATERAL (
+            SELECT 1 FROM identity.identities i
+            WHERE i.tenant_id = $1 AND i.kind = g.kind AND i.value = g.value
+              AND i.customer_id = g.customer_id AND i.verified
+            LIMIT 1
+        ) AS held
+    ) AS k, import_written w
+    WHERE w.row_id = s.row_id AND w.customer_id = k.customer_id
+      AND s.kind = k.kind AND s.value = k.value
 ),
 old AS (
     DELETE FROM identity.match_records WHERE id = ANY($2::uuid[]) RETURNING id, keys
-)
+),
+saved AS (INSERT INTO import_old_keys (id, keys) SELECT id, keys FROM old)
 DELETE FROM identity.blocking_postings p
-USING (SELECT old.id, identity.posting_key($1, k) AS key FROM old, unnest(old.keys) k) o
+USING (
+    SELECT old.id, identity.posting_key($1, k) AS key
+    FROM old
+    JOIN import_written w ON w.customer_id = old.id
+    JOIN import_customers s ON s.id = w.row_id,
+    unnest(old.keys) k
+    WHERE k <> ALL(s.keys)
+) o
 WHERE p.key = o.key AND p.record_id = o.id
 """
 # A batch's personal identifiers (`$3`), or its shared ones (a household's landline: it stays
@@ -234,7 +271,9 @@ FROM import_customers s JOIN import_written w ON w.row_id = s.id
 _POSTINGS = """
 INSERT INTO identity.blocking_postings (key, record_id)
 SELECT identity.posting_key($1, k), w.customer_id
-FROM import_customers s JOIN import_written w ON w.row_id = s.id, unnest(s.keys) k
+FROM import_customers s JOIN import_written w ON w.row_id = s.id
+LEFT JOIN import_old_keys o ON o.id = w.customer_id, unnest(s.keys) k
+WHERE o.keys IS NULL OR k <> ALL(o.keys)
 ORDER BY 1
 """
 
