@@ -29,6 +29,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -119,24 +120,31 @@ async def run(args: argparse.Namespace) -> None:
     try:
         await db.migrate(SERVICE.migrations)
         tenant = uuid.uuid4()
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "master.ndjson"
-            rows = master_ndjson(data, path)
+
+        async def post_master() -> tuple[int, Any, float, float, float]:
+            """Import the generated master as an NDJSON file: its rows, the finished job, the
+            seconds, and the CPU seconds of this process and of PostgreSQL's backends."""
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "master.ndjson"
+                rows = master_ndjson(data, path)
+                async with db.session() as session:
+                    job = await jobs.create(session, tenant_id=tenant, kind="import")
+                # A service process holds no generated master: keep the collector off these rows.
+                gc.collect()
+                gc.freeze()
+                own = os.times()
+                backends = await _backend_cpu(admin, name)
+                started = time.perf_counter()
+                await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
+                seconds = time.perf_counter() - started
+                writer = sum(os.times()[:2]) - sum(own[:2])
+                backends = await _backend_cpu(admin, name) - backends
             async with db.session() as session:
-                job = await jobs.create(session, tenant_id=tenant, kind="import")
-            # A service process holds no generated master: keep the collector off these rows.
-            gc.collect()
-            gc.freeze()
-            own = os.times()
-            backends = await _backend_cpu(admin, name)
-            started = time.perf_counter()
-            await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
-            seconds = time.perf_counter() - started
-            writer = sum(os.times()[:2]) - sum(own[:2])
-            backends = await _backend_cpu(admin, name) - backends
-        async with db.session() as session:
-            done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
-        assert done is not None
+                done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
+            assert done is not None
+            return rows, done, seconds, writer, backends
+
+        rows, done, seconds, writer, backends = await post_master()
         results["import rows"] = f"{rows:,} read, {done.rows_imported:,} imported, " + (
             f"{done.rows_rejected:,} rejected (master duplicates)"
         )
@@ -227,17 +235,7 @@ async def run(args: argparse.Namespace) -> None:
         results["batch throughput"] = f"{len(records) / batch_s:,.0f} records/s (batches of 100)"
         # The same master posted again (a nightly full export with nothing changed): each row
         # is compared with its customer and left as it is.
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "master.ndjson"
-            master_ndjson(data, path)
-            async with db.session() as session:
-                again = await jobs.create(session, tenant_id=tenant, kind="import")
-            started = time.perf_counter()
-            await imports.run(db, tenant_id=tenant, job_id=again.id, path=path, kind="ndjson")
-            seconds = time.perf_counter() - started
-        async with db.session() as session:
-            done = await jobs.get(session, tenant_id=tenant, job_id=again.id)
-        assert done is not None
+        _, done, seconds, _, _ = await post_master()
         results["re-import"] = (
             f"{seconds:.1f} s = {rows / seconds:,.0f} rows/s, the same master again: "
             f"{done.result['rows_unchanged']:,} of {done.rows_imported:,} imported unchanged"

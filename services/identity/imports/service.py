@@ -201,7 +201,7 @@ WHERE NOT EXISTS (SELECT 1 FROM import_customers c WHERE c.n = s.n)
 # Index probes per staged identifier (`LIMIT 1`, as in `_CLASHES`).
 _REPLACE_OLD = """
 WITH given AS (
-    SELECT w.customer_id, s.kind, s.value
+    SELECT s.n, w.customer_id, s.kind, s.value
     FROM import_identities s JOIN import_written w ON w.row_id = s.row_id
     WHERE NOT w.inserted
 ),
@@ -216,16 +216,15 @@ gone AS (
 kept AS (
     DELETE FROM import_identities s
     USING (
-        SELECT g.customer_id, g.kind, g.value FROM given g
+        SELECT g.n, g.kind, g.value FROM given g
         CROSS JOIN LATERAL (
             SELECT 1 FROM identity.identities i
             WHERE i.tenant_id = $1 AND i.kind = g.kind AND i.value = g.value
               AND i.customer_id = g.customer_id AND i.verified
             LIMIT 1
         ) AS held
-    ) AS k, import_written w
-    WHERE w.row_id = s.row_id AND w.customer_id = k.customer_id
-      AND s.kind = k.kind AND s.value = k.value
+    ) AS k
+    WHERE s.n = k.n AND s.kind = k.kind AND s.value = k.value
 ),
 old AS (
     DELETE FROM identity.match_records WHERE id = ANY($2::uuid[]) RETURNING id, keys
@@ -561,39 +560,31 @@ async def write_batch(
             ),
         )
     written = _Written(pg, tenant_id, job_id, now, on_existing, steps)
-    direct = 0
     if batch.direct is None:
         await written.stage(batch.customers)
-        staged = await written.rows(checked=True)
+        outcome = await written.rows(checked=True)
     else:
         rows = batch.direct
         flagged = set(rows[0] if probe is None else probe)
         await written.stage(staging_lines(rows, flagged))
-        direct, staged = await _unless_held(
+        outcome = await _unless_held(
             pg, "batch", lambda: written.direct(rows, flagged), lambda: written.rest(rows, flagged)
         )
     await _step(steps, "identities", pg.execute(_IDENTITIES, tenant_id, now, False))
     status = await _step(steps, "records", pg.execute(_RECORDS, tenant_id))
     if postings:
         await _step(steps, "postings", pg.execute(_POSTINGS, tenant_id))
-    imported = direct + staged.unchanged + int(status.rsplit(" ", 1)[1])
-    return Outcome(imported, staged.rejected, staged.unchanged)
+    return outcome._replace(imported=outcome.imported + int(status.rsplit(" ", 1)[1]))
 
 
 class Outcome(NamedTuple):
     """A written batch: its rows imported (written, or equal to their customer already), those
-    rejected, and how many of the imported were unchanged."""
+    rejected, and how many of the imported were unchanged. While the batch is written, the
+    rows imported so far (the records are counted last)."""
 
     imported: int
     rejected: list[Rejected]
     unchanged: int = 0
-
-
-class _Staged(NamedTuple):
-    """What became of a batch's staged rows: unchanged ones, and the rejected."""
-
-    unchanged: int
-    rejected: list[Rejected]
 
 
 class _Written(NamedTuple):
@@ -616,11 +607,11 @@ class _Written(NamedTuple):
                 ),
             )
 
-    async def direct(self, rows: DirectRows, flagged: set[int]) -> tuple[int, _Staged]:
+    async def direct(self, rows: DirectRows, flagged: set[int]) -> Outcome:
         """An initial load's batch: the rows not `flagged` straight into their tables, then the
         staged ones as `rows` writes them. Should an identifier or a customer number be held
         all the same (created meanwhile, or a number repeated in the file), the unique
-        violation sends the batch back to `rest`. Returns the rows written directly too."""
+        violation sends the batch back to `rest`."""
         pg, steps = self.pg, self.steps
         count, customers, records = direct_lines(rows, flagged)
         if count:
@@ -645,15 +636,16 @@ class _Written(NamedTuple):
                 ),
             )
             await _step(steps, "customers", pg.execute(_DIRECT_WRITTEN))
-        return count, await self.rows(checked=False)
+        staged = await self.rows(checked=False)
+        return staged._replace(imported=staged.imported + count)
 
-    async def rest(self, rows: DirectRows, flagged: set[int]) -> tuple[int, _Staged]:
+    async def rest(self, rows: DirectRows, flagged: set[int]) -> Outcome:
         """The rows of a direct batch not staged yet are staged, and the batch is written as
         any other: every row looked up, upserted."""
         await self.stage(staging_lines(rows, set(rows[0]) - flagged))
-        return 0, await self.rows(checked=True)
+        return await self.rows(checked=True)
 
-    async def rows(self, *, checked: bool) -> _Staged:
+    async def rows(self, *, checked: bool) -> Outcome:
         """Mark the staged rows equal to their customer (`_UNCHANGED`) and leave them; reject
         those holding another customer's identifiers, write the customers, then their personal
         identifiers (see `personal`)."""
@@ -687,7 +679,7 @@ class _Written(NamedTuple):
         if updated:  # as an array parameter: index probes, never a scan of the whole master
             await _step(steps, "customers", pg.execute(_REPLACE_OLD, self.tenant_id, updated))
         await _step(steps, "identities", self.personal(checked=checked))
-        return _Staged(unchanged, rejected)
+        return Outcome(unchanged, rejected, unchanged)  # the records are counted after
 
     async def personal(self, *, checked: bool) -> None:
         """Insert the personal identifiers. When every holder was `checked`, one still held is
