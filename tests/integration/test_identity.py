@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import orjson
 from integration.test_scoring import sql
+from support.identity_imports import import_rows
 
 KATHARINA = {
     "customer_number": "K-100",
@@ -682,7 +683,7 @@ async def test_an_initial_loads_rows_keep_tabs_backslashes_and_line_breaks_both_
         {"customer_number": "E1", "family_name": "Again"},
     ]
     try:
-        done = await _import_rows(db, tenant, tmp_path, rows)
+        done = await import_rows(db, tenant, tmp_path, rows)
         assert (done.rows_imported, done.rows_rejected) == (3, 1)
         assert [(e["row"], e["field"]) for e in done.errors] == [(4, "customer_number")]
         async with db.session() as session:
@@ -731,7 +732,7 @@ async def test_an_import_goes_on_in_process_when_a_validation_worker_dies(
     ]
     rows[4] = {"customer_number": "K1", "family_name": "Kern"}  # a duplicate, row 5
     try:
-        done = await _import_rows(db, tenant, tmp_path, rows)
+        done = await import_rows(db, tenant, tmp_path, rows)
         assert done.state == "succeeded"
         assert (done.rows_read, done.rows_imported, done.rows_rejected) == (7, 6, 1)
         assert [(e["row"], e["field"]) for e in done.errors] == [(5, "customer_number")]
@@ -753,7 +754,7 @@ async def test_an_import_row_with_somebody_elses_identifier_is_rejected_whole(
     tenant = uuid.uuid4()
 
     async def load(*rows: dict[str, Any]) -> Any:
-        return await _import_rows(db, tenant, tmp_path, rows)
+        return await import_rows(db, tenant, tmp_path, rows)
 
     try:
         first = await load(
@@ -843,12 +844,12 @@ async def test_a_reimport_leaves_rows_equal_to_the_master_as_they_are(
             return {number: tuple(rest) for number, *rest in rows}
 
     try:
-        first = await _import_rows(db, tenant, tmp_path, [anna, bauer, clau])
+        first = await import_rows(db, tenant, tmp_path, [anna, bauer, clau])
         assert (first.rows_imported, first.rows_rejected) == (3, 0)
         assert first.result["rows_unchanged"] == 0
         before = await versions()
         moved = {**bauer, "email": "b2@example.de"}
-        again = await _import_rows(
+        again = await import_rows(
             db, tenant, tmp_path, [anna, clau, moved, {**anna, "family_name": "Adams"}]
         )
         assert (again.rows_read, again.rows_imported, again.rows_rejected) == (4, 3, 1)
@@ -931,10 +932,10 @@ async def test_a_changed_row_rewrites_only_the_identifiers_and_postings_that_cha
         return dict(identities.all()), posted
 
     try:
-        await _import_rows(db, tenant, tmp_path, [maria])
+        await import_rows(db, tenant, tmp_path, [maria])
         identities, postings = await held()
         moved = {**maria, "street": "Rosenweg 8", "postcode": "10115", "city": "Berlin"}
-        again = await _import_rows(db, tenant, tmp_path, [{**moved, "phone": "030 777888"}])
+        again = await import_rows(db, tenant, tmp_path, [{**moved, "phone": "030 777888"}])
         assert (again.rows_imported, again.result["rows_unchanged"]) == (1, 0)
         identities_after, postings_after = await held()
         assert set(identities_after) == set(identities) - {"phone=+49221555123"} | {
@@ -983,11 +984,11 @@ async def test_an_import_takes_over_an_unknown_persons_unverified_identifier(
                 verified=False,
             )
             assert taken == []
-        fresh = await _import_rows(
+        fresh = await import_rows(
             db, tenant, tmp_path, [{"customer_number": "N1", "family_name": "Neu"}]
         )
         assert (fresh.rows_imported, fresh.rows_rejected) == (1, 0)
-        done = await _import_rows(
+        done = await import_rows(
             db,
             tenant,
             tmp_path,
@@ -1030,7 +1031,7 @@ async def test_an_import_row_with_a_merged_customers_number_is_rejected(
     db = Database(database_url, schema="identity", pool_size=2)
     tenant = uuid.uuid4()
     try:
-        first = await _import_rows(
+        first = await import_rows(
             db,
             tenant,
             tmp_path,
@@ -1045,7 +1046,7 @@ async def test_an_import_row_with_a_merged_customers_number_is_rejected(
             await customers.merge(
                 session, tenant_id=tenant, survivor_id=ids["S1"], other_id=ids["M1"]
             )
-        again = await _import_rows(
+        again = await import_rows(
             db,
             tenant,
             tmp_path,
@@ -1086,7 +1087,7 @@ async def test_an_identifier_given_to_a_customer_during_an_initial_load_still_re
     db = Database(database_url, schema="identity", pool_size=2)
     tenant = uuid.uuid4()
     try:
-        first = await _import_rows(
+        first = await import_rows(
             db, tenant, tmp_path, [{"customer_number": "A1", "family_name": "Amsel",
                                      "email": "x@example.de"}]
         )  # fmt: skip
@@ -1096,7 +1097,7 @@ async def test_an_identifier_given_to_a_customer_during_an_initial_load_still_re
         monkeypatch.setattr(imports, "BATCH", 2)
         monkeypatch.setattr(imports, "_FIRST_LOAD", sa.text("SELECT true"))
         monkeypatch.setattr(imports, "_NOBODY_VERIFIED", sa.text("SELECT true"))
-        done = await _import_rows(
+        done = await import_rows(
             db,
             tenant,
             tmp_path,
@@ -1154,7 +1155,7 @@ async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
     )
 
     async def load(*rows: dict[str, Any]) -> Job:
-        done = await _import_rows(db, tenant, tmp_path, rows)
+        done = await import_rows(db, tenant, tmp_path, rows)
         assert done.state == "succeeded"
         return done
 
@@ -1254,7 +1255,7 @@ async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
         """
     )
     try:
-        job = await _import_rows(
+        job = await import_rows(
             db,
             tenant,
             tmp_path,
@@ -1317,19 +1318,3 @@ async def _held(
         (kind, value): numbers[customer] for kind, value, customer in await session.execute(query)
     }
     return numbers, held
-
-
-async def _import_rows(db: Any, tenant: uuid.UUID, directory: Any, rows: Any) -> Any:
-    """Import `rows` as an NDJSON file through the import service; the finished job."""
-    from services.identity.imports import service as imports
-    from services.identity.jobs import repository as jobs
-
-    path = directory / f"{uuid.uuid4().hex}.ndjson"
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
-    async with db.session() as session:
-        job = await jobs.create(session, tenant_id=tenant, kind="import")
-    await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
-    async with db.session() as session:
-        done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
-    assert done is not None
-    return done

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.identity.db import Base
@@ -23,7 +23,8 @@ class MatchRecord(Base):
     # No foreign key: written in the customer's own transaction, deleted explicitly on erasure
     # (a trigger per row halves bulk import speed).
     customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
-    record: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # Its text as written (`json`): read whole, never queried inside (migration 0009).
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Exactly the keys written for this record, so that they are deleted exactly (erasure).
     keys: Mapped[list[str]] = mapped_column(ARRAY(sa.Text))
 
