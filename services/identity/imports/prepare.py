@@ -68,13 +68,17 @@ class Direct(NamedTuple):
 
 
 # A batch for `Direct`: its rows' numbers, and per row its customer and its standardised record,
-# each one COPY line for its table, with these columns.
-DirectRows = tuple[list[int], list[bytes], list[bytes]]
+# each one COPY line for its table, with these columns; then its personal identifiers as COPY
+# lines for `identities`, each with its row's number, in the order of the lines (by kind and
+# value: neighbours in the table's primary key). Its shared identifiers (a household's landline)
+# are staged (`Prepared.identities`): the first holder keeps one.
+DirectRows = tuple[list[int], list[bytes], list[bytes], list[int], list[bytes]]
 DIRECT_CUSTOMER_COLUMNS = (
     "id", "tenant_id", "customer_number", *COLUMNS, "is_prospect", "imported_by",
     "created_at", "updated_at",
 )  # fmt: skip
 DIRECT_RECORD_COLUMNS = ("id", "tenant_id", "customer_id", "record", "keys")
+DIRECT_IDENTITY_COLUMNS = ("tenant_id", "kind", "value", "customer_id", "verified", "created_at")
 # The staging tables' columns, as `prepare_batch` fills them otherwise.
 STAGED_CUSTOMER_COLUMNS = ("n", "id", "customer_number", *COLUMNS, "record", "keys")
 STAGED_IDENTITY_COLUMNS = ("n", "row_id", "kind", "value", "personal")
@@ -87,7 +91,7 @@ class Prepared(NamedTuple):
     them (a direct batch's lines are only picked, or split at their tabs for staging)."""
 
     customers: bytes
-    identities: bytes
+    identities: bytes  # with `direct`, only the shared ones
     rejected: list[tuple[int, list[dict[str, Any]]]]
     read: int
     cpu_seconds: float  # spent preparing it (reported with the job)
@@ -145,6 +149,7 @@ def prepare_batch(
     numbers: list[int] = []
     customer_lines: list[bytes] = []
     record_lines: list[bytes] = []
+    owned: list[tuple[bytes, int]] = []  # a direct batch's personal identifiers
     if direct is not None:
         tenant, job, now = direct
     hashes = array("Q")
@@ -160,10 +165,15 @@ def prepare_batch(
             record_lines.append((_copy_line(record) + "\n").encode())
         for kind, value in r.identities:
             single = personal(kind, value)
-            identities.append(_copy_line((r.number, r.id, kind, value, "t" if single else "f")))
+            if direct is not None and single:
+                line = _copy_line((tenant, kind, value, r.id, "t", now))
+                owned.append(((line + "\n").encode(), r.number))
+            else:
+                identities.append(_copy_line((r.number, r.id, kind, value, "t" if single else "f")))
             if single and kind != "customer_number":
                 hashes.append(r.number)
                 hashes.append(identifier_hash(kind, value))
+    owned.sort()  # one tenant: by kind and value
     return Prepared(
         _lines(customers),
         _lines(identities),
@@ -171,18 +181,42 @@ def prepare_batch(
         read,
         time.thread_time() - started,
         hashes.tobytes(),
-        None if direct is None else (numbers, customer_lines, record_lines),
+        None
+        if direct is None
+        else (
+            numbers,
+            customer_lines,
+            record_lines,
+            [n for _, n in owned],
+            [line for line, _ in owned],
+        ),
     )
 
 
-def direct_lines(rows: DirectRows, skip: Container[int]) -> tuple[int, bytes, bytes]:
-    """The COPY input of a direct batch's customers and records but for the rows `skip`, and
-    how many rows it holds."""
-    numbers, customers, records = rows
+class DirectLines(NamedTuple):
+    """The COPY input of a direct batch's rows for their own tables, and how many rows."""
+
+    count: int
+    customers: bytes
+    records: bytes
+    identities: bytes
+
+
+def direct_lines(rows: DirectRows, skip: Container[int]) -> DirectLines:
+    """The COPY input of a direct batch's customers, records and personal identifiers but for
+    the rows `skip`."""
+    numbers, customers, records, owners, identities = rows
+    if not any(n in skip for n in numbers):
+        return DirectLines(
+            len(numbers), b"".join(customers), b"".join(records), b"".join(identities)
+        )
     keep = [i for i, n in enumerate(numbers) if n not in skip]
-    if len(keep) == len(numbers):
-        return len(keep), b"".join(customers), b"".join(records)
-    return len(keep), b"".join([customers[i] for i in keep]), b"".join([records[i] for i in keep])
+    return DirectLines(
+        len(keep),
+        b"".join([customers[i] for i in keep]),
+        b"".join([records[i] for i in keep]),
+        b"".join([line for n, line in zip(owners, identities, strict=True) if n not in skip]),
+    )
 
 
 _NUMBER_TO_VALUE = slice(2, 3 + len(COLUMNS))  # a customer line's number and `COLUMNS`
@@ -192,10 +226,21 @@ def staging_lines(rows: DirectRows, only: Container[int]) -> bytes:
     """The staging form (`import_customers`) of a direct batch's rows `only`: the row number,
     the customer's id, number and columns, its record and keys."""
     out: list[bytes] = []
-    for n, customer, record in zip(*rows, strict=True):
+    for n, customer, record in zip(*rows[:3], strict=True):
         if n in only:
             c, r = customer.split(b"\t"), record.split(b"\t")  # tabs in values are escaped
             out.append(b"\t".join([b"%d" % n, c[0], *c[_NUMBER_TO_VALUE], r[3], r[4]]))
+    return b"".join(out)
+
+
+def staged_identities(rows: DirectRows, only: Container[int]) -> bytes:
+    """The staging form (`import_identities`) of the personal identifiers of a direct batch's
+    rows `only`: the row number, the customer's id, kind and value, personal."""
+    out: list[bytes] = []
+    for n, line in zip(*rows[3:], strict=True):
+        if n in only:
+            _, kind, value, owner, _ = line.split(b"\t", 4)  # tabs in values are escaped
+            out.append(b"\t".join([b"%d" % n, owner, kind, value, b"t\n"]))
     return b"".join(out)
 
 

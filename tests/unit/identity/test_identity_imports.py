@@ -149,16 +149,22 @@ def test_csv_records_are_split_as_the_csv_module_reads_them_and_parsed_by_the_wo
 
 
 def test_an_initial_loads_batch_is_made_for_its_own_tables_and_stages_back_alike() -> None:
-    """A direct batch's customer and record lines hold the same values as the staging form,
-    and a value with a tab or a backslash survives the way back to staging."""
-    from services.identity.imports.prepare import Direct, direct_lines, staging_lines
+    """A direct batch's customer, record and personal identifier lines hold the same values
+    as the staging form, and a value with a tab or a backslash survives the way back to
+    staging; its shared identifiers (a landline) are staged."""
+    from services.identity.imports.prepare import (
+        Direct,
+        direct_lines,
+        staged_identities,
+        staging_lines,
+    )
 
     items = [*ITEMS, (5, orjson.dumps({"family_name": "Tab\there", "street": "Weg \\ 1"}))]
     staged = prepare_batch(items, date(2026, 1, 1))
     shared = Direct("00000000-0000-0000-0000-00000000000a", "job-1", "2026-01-01T00:00:00+00:00")
     batch = prepare_batch(items, date(2026, 1, 1), direct=shared)
     assert batch.customers == b"" and batch.direct is not None
-    numbers, customers, records = batch.direct
+    numbers, customers, records, owners, identities = batch.direct
     assert numbers == [1, 5] and [n for n, _ in batch.rejected] == [2, 3, 4]
     first = customers[0].decode().rstrip("\n").split("\t")
     assert first[1:3] == ["00000000-0000-0000-0000-00000000000a", "A1"] and first[16:] == [
@@ -171,10 +177,25 @@ def test_an_initial_loads_batch_is_made_for_its_own_tables_and_stages_back_alike
     assert _without_ids(staging_lines(batch.direct, {1, 5})) == _without_ids(staged.customers)
     assert _rows(staging_lines(batch.direct, {5}))[0][0] == "5"
     assert "Tab\\there" in staging_lines(batch.direct, {5}).decode()
-    assert batch.identities.count(b"\n") == staged.identities.count(b"\n")
-    count, direct_customers, direct_records = direct_lines(batch.direct, {1})
-    assert count == 1 and direct_customers == customers[1] and direct_records == records[1]
-    assert direct_lines(batch.direct, set()) == (2, b"".join(customers), b"".join(records))
+    # Personal identifiers for `identities`, by kind and value; the landline is staged.
+    assert owners == [1, 1, 1]
+    owned = [line.decode().rstrip("\n").split("\t") for line in identities]
+    assert [(i[0], i[1], i[2], i[4], i[5]) for i in owned] == [
+        ("00000000-0000-0000-0000-00000000000a", "customer_number", "A1", "t", shared.now),
+        ("00000000-0000-0000-0000-00000000000a", "email", "hans.m@example.de", "t", shared.now),
+        ("00000000-0000-0000-0000-00000000000a", "handle", "twitter:hm", "t", shared.now),
+    ]
+    assert {i[3] for i in owned} == {customers[0].split(b"\t")[0].decode()}
+    assert [(r[2], r[4]) for r in _rows(batch.identities)] == [("phone", "f")]
+    # Back to staging: the same identifier lines as staged in the first place.
+    restaged = batch.identities + staged_identities(batch.direct, {1, 5})
+    assert sorted(_without_ids(restaged)) == sorted(_without_ids(staged.identities))
+    assert staged_identities(batch.direct, {5}) == b""
+    lines = direct_lines(batch.direct, {1})
+    assert lines == (1, customers[1], records[1], b"")
+    assert direct_lines(batch.direct, set()) == (
+        2, b"".join(customers), b"".join(records), b"".join(identities),
+    )  # fmt: skip
 
 
 def test_blocking_keys_become_array_literals_escaped_only_where_needed() -> None:
