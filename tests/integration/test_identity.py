@@ -677,9 +677,10 @@ async def test_an_initial_loads_rows_keep_tabs_backslashes_and_line_breaks_both_
     tenant = uuid.uuid4()
     odd = {"family_name": "Tab\tName", "street": "Weg \\ 1\\N", "city": "Zeile\nzwei"}
     rows = [
-        {"customer_number": "E1", **odd},
+        {"customer_number": "E1", **odd, "handles": {"twitter": "Tab\tand\\1"}},
         {"customer_number": "E2", "given_name": "Back\\slash", "family_name": 'Quote "Q"'},
-        {"customer_number": "E3", **odd, "title": "\\N"},  # its batch goes the staged way
+        # Its batch goes the staged way, its identifiers too.
+        {"customer_number": "E3", **odd, "title": "\\N", "handles": {"twitter": "Tab\tand\\3"}},
         {"customer_number": "E1", "family_name": "Again"},
     ]
     try:
@@ -706,6 +707,12 @@ async def test_an_initial_loads_rows_keep_tabs_backslashes_and_line_breaks_both_
         assert got["E3"].title == "\\N" and got["E1"].title is None
         assert (got["E2"].given_name, got["E2"].family_name) == ("Back\\slash", 'Quote "Q"')
         assert records[got["E2"].id].record["given_key"]
+        async with db.session() as session:
+            _, held = await _held(session, tenant)
+        assert {k: v for k, v in held.items() if k[0] == "handle"} == {
+            ("handle", "twitter:tab\tand\\1"): "E1",
+            ("handle", "twitter:tab\tand\\3"): "E3",
+        }
     finally:
         imports.shutdown_pool()
         await db.dispose()
