@@ -596,41 +596,38 @@ class _Written(NamedTuple):
     on_existing: str
     steps: dict[str, float]
 
+    async def copy(
+        self, step: str, table: str, lines: bytes, columns: tuple[str, ...], schema: str | None
+    ) -> None:
+        """COPY `lines` (COPY's text format) into `table`, adding the time to `step`."""
+        if lines:
+            await _step(
+                self.steps,
+                step,
+                self.pg.copy_to_table(
+                    table, schema_name=schema, source=_chunked(lines), columns=columns
+                ),
+            )
+
     async def stage(self, customers: bytes, identities: bytes) -> None:
         """COPY rows and their identifiers into the staging tables."""
-        for table, lines, columns in (
-            ("import_customers", customers, STAGED_CUSTOMER_COLUMNS),
-            ("import_identities", identities, STAGED_IDENTITY_COLUMNS),
-        ):
-            if lines:
-                await _step(
-                    self.steps,
-                    "stage",
-                    self.pg.copy_to_table(table, source=_chunked(lines), columns=columns),
-                )
+        await self.copy("stage", "import_customers", customers, STAGED_CUSTOMER_COLUMNS, None)
+        await self.copy("stage", "import_identities", identities, STAGED_IDENTITY_COLUMNS, None)
 
     async def direct(self, rows: DirectRows, flagged: set[int]) -> Outcome:
         """An initial load's batch: the rows not `flagged` straight into their tables (with
         their personal identifiers), then the staged ones as `rows` writes them. Should an
         identifier or a customer number be held all the same (created meanwhile, or a number
         repeated in the file), the unique violation sends the batch back to `rest`."""
-        pg, steps = self.pg, self.steps
         lines = direct_lines(rows, flagged)
-        for table, data, columns, step in (
-            ("customers", lines.customers, DIRECT_CUSTOMER_COLUMNS, "customers"),
-            ("match_records", lines.records, DIRECT_RECORD_COLUMNS, "records"),
-            ("identities", lines.identities, DIRECT_IDENTITY_COLUMNS, "identities"),
-        ):
-            if data:
-                await _step(
-                    steps,
-                    step,
-                    pg.copy_to_table(
-                        table, schema_name="identity", source=_chunked(data), columns=columns
-                    ),
-                )
+        schema = "identity"
+        await self.copy("customers", "customers", lines.customers, DIRECT_CUSTOMER_COLUMNS, schema)
+        await self.copy("records", "match_records", lines.records, DIRECT_RECORD_COLUMNS, schema)
+        await self.copy(
+            "identities", "identities", lines.identities, DIRECT_IDENTITY_COLUMNS, schema
+        )
         if lines.count:
-            await _step(steps, "customers", pg.execute(_DIRECT_WRITTEN))
+            await _step(self.steps, "customers", self.pg.execute(_DIRECT_WRITTEN))
         staged = await self.rows(checked=False)
         return staged._replace(imported=staged.imported + lines.count)
 
