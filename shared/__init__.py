@@ -28,6 +28,7 @@ from ._http import (
     problem_response,
 )
 from ._ids import uuid7, uuid7_strings
+from ._locks import AdvisoryLocks
 from ._logging import bind_context, clear_context, configure_logging, get_logger
 from ._messaging import Broker, MemoryBroker, Outcome, OutgoingMessage, RabbitBroker
 from ._outbox import MessagingTables, OutboxRelay, create_messaging_tables, emit
@@ -40,6 +41,7 @@ from ._similarity import make_similarity_key, similarity
 __all__ = [
     "PROBLEM_RESPONSES",
     "ActorDep",
+    "AdvisoryLocks",
     "BadRequest",
     "Broker",
     "Conflict",

@@ -18,6 +18,7 @@ from services.identity.jobs.service import job_reaper, jobs_resource
 from services.identity.mentions.consumers import CONSUMERS as MENTION_CONSUMERS
 from services.identity.resolution import models as _resolution_models  # noqa: F401
 from services.identity.resolution.endpoints import router as resolution_router
+from services.identity.resolution.service import master_size_counter
 from services.identity.settings import IdentitySettings
 from shared import Broker, ServiceDefinition
 
@@ -32,7 +33,7 @@ SERVICE = ServiceDefinition(
     # The import route comes before `/v1/customers/{customer_id}`.
     routers=[imports_router, customers_router, resolution_router, jobs_router],
     consumers=[*CONSUMERS, *MENTION_CONSUMERS],
-    workers=[job_reaper],
+    workers=[job_reaper, master_size_counter],
     resources=[jobs_resource],
 )
 

@@ -122,3 +122,82 @@ async def test_identifier_holders_come_in_one_order_whatever_the_plan(db) -> Non
             orders.append([(h.kind, h.customer_id) for h in held])
     by_kind = [("customer_number", second), ("email", first), ("phone", first)]
     assert orders == [by_kind, by_kind]
+
+
+async def _priors_version(db: Database, tenant: uuid.UUID) -> str:
+    """The model version a resolution uses now (the settings read again, as after their TTL)."""
+    from services.identity.resolution import service
+
+    service.CACHE.settings.pop(tenant, None)
+    async with db.reader() as session:  # as a request reads them
+        return (await service.resolver_for(session, tenant_id=tenant)).model.version
+
+
+async def test_a_resolution_takes_the_master_size_as_stored_and_never_counts_it(db) -> None:
+    """The prior odds follow the master's size as last counted off the online path: counting on
+    a request would scan every tenant's records on its time."""
+    from services.identity.resolution import service
+
+    tenant = uuid.uuid4()
+    for n in range(3):
+        await _store(db, tenant, [f"a:{n}"])
+    assert (await _priors_version(db, tenant)).endswith("-n10000")  # not counted yet: the floor
+    async with db.session() as session:  # a size counted earlier (two significant digits)
+        await session.execute(
+            sa.text("INSERT INTO identity.tenant_stats VALUES (:t, 123456, now())"), {"t": tenant}
+        )
+    assert (await _priors_version(db, tenant)).endswith("-n120000")
+    async with db.session() as session:
+        model, fitted = await service.current_model(session, tenant_id=tenant)
+    assert (model.master_size, fitted) == (120000, False)  # what GET /v1/identity/model shows
+
+    gone = uuid.uuid4()  # a tenant whose records were all erased since it was counted
+    async with db.session() as session:
+        await session.execute(
+            sa.text("INSERT INTO identity.tenant_stats VALUES (:t, 50000, now())"), {"t": gone}
+        )
+        await session.execute(
+            sa.text("UPDATE identity.tenant_stats SET counted_at = now() - '1 day'::interval")
+        )
+    assert await service.count_master_sizes(db)
+    async with db.session() as session:
+        sizes = dict(
+            (
+                await session.execute(
+                    sa.text("SELECT tenant_id, master_size FROM identity.tenant_stats")
+                )
+            ).all()
+        )
+    assert sizes == {tenant: 3}
+    assert (await _priors_version(db, tenant)).endswith("-n10000")
+    assert not await service.count_master_sizes(db)  # counted within COUNT_MASTERS_EVERY
+
+
+async def test_one_replica_at_a_time_counts_the_masters(db) -> None:
+    from services.identity.resolution import repository as resolution
+
+    await _store(db, uuid.uuid4(), ["a:1"])
+    async with db.session() as first:
+        assert await resolution.store_master_sizes(first, unless_within=0)
+        async with db.session() as second:  # another replica, while the first one counts
+            assert not await resolution.store_master_sizes(second, unless_within=0)
+    async with db.session() as later:
+        assert await resolution.store_master_sizes(later, unless_within=0)
+
+
+async def test_an_import_counts_its_tenant_as_it_finishes(db, tmp_path) -> None:
+    from support.identity_imports import import_rows
+
+    from services.identity.resolution import repository as resolution
+
+    tenant = uuid.uuid4()
+    rows = [{"customer_number": f"S{n}", "family_name": f"Muster{n}"} for n in range(12)]
+    done = await import_rows(db, tenant, tmp_path, rows)
+    assert done.rows_imported == 12
+    await _store(db, tenant, ["a:1"])  # an unknown person meanwhile: counted by the next import
+    async with db.session() as session:
+        assert await resolution.stored_master_size(session, tenant_id=tenant) == 12
+    rows.append({"customer_number": "S12", "family_name": "Muster12"})
+    await import_rows(db, tenant, tmp_path, rows)
+    async with db.session() as session:
+        assert await resolution.stored_master_size(session, tenant_id=tenant) == 14

@@ -159,6 +159,8 @@ async def test_a_record_stored_as_jsonb_is_read_and_reimported_as_it_was(
                 {"id": customer, "t": tenant, "r": valid.record, "k": valid.keys},
             )
         await db.migrate(SERVICE.migrations)
+        async with db.session() as session:  # 0010 counted the tenants' masters there were
+            assert await resolution.stored_master_size(session, tenant_id=tenant) == 1
 
         async with db.session() as session:
             stored = (

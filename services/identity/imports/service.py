@@ -68,6 +68,7 @@ from services.identity.imports.prepare import (
 )
 from services.identity.jobs import repository as jobs
 from services.identity.jobs.service import MAX_ERRORS
+from services.identity.resolution import repository as resolution
 from shared import Database, driver_connection, get_logger
 
 log = get_logger("identity.imports")
@@ -698,7 +699,8 @@ class _Written(NamedTuple):
 SETTLE_MIN_ROWS = 10_000
 # The steps of writing a batch, as the job's result names them: staging (COPY), the check of
 # identifiers held by others, the customers upsert, identifiers, standardised records, blocking
-# postings, the job's progress with the commit; `settle` once at the end.
+# postings, the job's progress with the commit; `settle` once at the end (vacuum and analyse
+# after a large import, and the tenant's master counted for the prior model's odds).
 STEPS = ("stage", "clashes", "customers", "identities", "records", "postings", "commit", "settle")
 _SETTLE = (
     "VACUUM (ANALYZE) identity.blocking_postings",
@@ -958,6 +960,9 @@ async def run(
         await _step(steps, "postings", build_postings(db, tenant_id=tenant_id, job_id=job_id))
     if imported >= SETTLE_MIN_ROWS:
         await _step(steps, "settle", settle(db))
+    if imported > unchanged:  # the prior model's odds follow the master's size
+        async with db.session() as session:
+            await _step(steps, "settle", resolution.store_master_size(session, tenant_id=tenant_id))
     seconds = time.perf_counter() - started
     result: dict[str, Any] = {
         "seconds": round(seconds, 3),

@@ -48,6 +48,17 @@ class TenantConfig(Base):
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
+class TenantStats(Base):
+    """A tenant's master size (its match records), counted off the online path (migration
+    0010): by an import as it finishes, and for every tenant by `count_master_sizes`."""
+
+    __tablename__ = "tenant_stats"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    master_size: Mapped[int] = mapped_column(sa.BigInteger)
+    counted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
 class StoredModel(Base):
     """A fitted model per tenant; the newest one is in use."""
 

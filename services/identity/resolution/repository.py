@@ -18,8 +18,11 @@ from services.identity.resolution.models import (
     Review,
     StoredModel,
     TenantConfig,
+    TenantStats,
 )
-from shared import driver_connection
+from shared import AdvisoryLocks, driver_connection
+
+LOCKS = AdvisoryLocks("identity")
 
 # One round trip for a batch of fragments (`n` numbers them): each key's postings, capped at
 # MAX_POSTINGS + 1 by a LIMIT per key (an index-only probe each); keys over the cap single nobody
@@ -171,12 +174,65 @@ async def master_records(
 
 
 async def master_size(session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
+    """The tenant's match records, counted: a scan of the whole table (there is no index by
+    tenant), so for jobs, never for a request (those read `tenant_stats`)."""
     stmt = (
         sa.select(sa.func.count())
         .select_from(MatchRecord)
         .where(MatchRecord.tenant_id == tenant_id)
     )
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def store_master_size(session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
+    """Count the tenant's master and store the figure (`tenant_stats`)."""
+    size = await master_size(session, tenant_id=tenant_id)
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(TenantStats)
+        .values(tenant_id=tenant_id, master_size=size, counted_at=now)
+        .on_conflict_do_update(
+            index_elements=["tenant_id"], set_={"master_size": size, "counted_at": now}
+        )
+    )
+    return size
+
+
+async def stored_master_size(session: AsyncSession, *, tenant_id: uuid.UUID) -> int | None:
+    """The tenant's master size as last counted (None: not counted yet)."""
+    return await session.scalar(
+        sa.select(TenantStats.master_size).where(TenantStats.tenant_id == tenant_id)
+    )
+
+
+# Every tenant's master in one scan; a tenant left without records loses its figure.
+_COUNT_ALL = sa.text(
+    """
+    WITH counted AS (
+        SELECT tenant_id, count(*) AS size FROM identity.match_records GROUP BY tenant_id
+    ),
+    stored AS (
+        INSERT INTO identity.tenant_stats (tenant_id, master_size, counted_at)
+        SELECT tenant_id, size, now() FROM counted
+        ON CONFLICT (tenant_id) DO UPDATE
+        SET master_size = EXCLUDED.master_size, counted_at = EXCLUDED.counted_at
+    )
+    DELETE FROM identity.tenant_stats s
+    WHERE NOT EXISTS (SELECT 1 FROM counted c WHERE c.tenant_id = s.tenant_id)
+    """
+)
+
+
+async def store_master_sizes(session: AsyncSession, *, unless_within: float) -> bool:
+    """Count every tenant's master and store the figures, unless another process is at it or
+    every figure is younger than `unless_within` seconds; returns whether it counted."""
+    if not await LOCKS.try_xact_lock(session, "master-sizes"):
+        return False
+    oldest = await session.scalar(sa.select(sa.func.min(TenantStats.counted_at)))
+    if oldest is not None and (datetime.now(UTC) - oldest).total_seconds() < unless_within:
+        return False
+    await session.execute(_COUNT_ALL)
+    return True
 
 
 # --- configuration and models ---------------------------------------------------------------

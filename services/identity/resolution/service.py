@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.identity.matching import MatchModel, Resolver, StandardRecord, Thresholds, fit
 from services.identity.matching.model import DEFAULT_THRESHOLDS
 from services.identity.resolution import records, repository
-from shared import UnprocessableEntity, get_logger
+from shared import Database, ServiceRuntime, UnprocessableEntity, get_logger
 
 log = get_logger("identity.resolution")
 
@@ -34,7 +34,12 @@ _PRIORS: dict[str, Any] = orjson.loads(
 MIN_POPULATION = 10_000
 MIN_FIT_ROWS = 200
 FIT_SAMPLE = 300_000
-_PRIORS_TTL = 60.0
+# How often the tenants' master sizes are counted (`count_master_sizes`): the prior model's
+# odds follow a master's size to two significant digits, and an import counts its own tenant
+# as it finishes.
+COUNT_MASTERS_EVERY = 600.0
+# How often each replica looks whether they are due.
+COUNT_MASTERS_LOOK = 60.0
 # Identifier evidence from the exact step carries this weight in explanations (bits).
 EXACT_WEIGHT = 20.0
 
@@ -53,12 +58,16 @@ class Outcome:
     also_matching: tuple[uuid.UUID, ...] = ()
 
 
-def priors(master_size: int) -> MatchModel:
+def _population(master_size: int | None) -> int:
+    """The population the prior odds are taken over: two significant digits of the master's
+    size, so the version changes when the master grows, not on every row."""
+    return int(float(f"{max(master_size or 0, MIN_POPULATION):.2g}"))
+
+
+def priors(master_size: int | None) -> MatchModel:
     """The prior model scaled to a tenant's master size; its version says so."""
     model = MatchModel.from_dict(_PRIORS)
-    population = max(master_size, MIN_POPULATION)
-    # Two significant digits: the version changes when the master grows, not on every row.
-    population = int(float(f"{population:.2g}"))
+    population = _population(master_size)
     model.master_size = population
     model.version = f"priors-{_PRIORS['version']}-n{population}"
     model._prepare()
@@ -71,7 +80,8 @@ _SETTINGS = sa.text(
         (SELECT version FROM identity.match_models WHERE tenant_id = :t
          ORDER BY created_at DESC LIMIT 1) AS version,
         (SELECT match_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS match,
-        (SELECT review_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS review
+        (SELECT review_threshold FROM identity.tenant_config WHERE tenant_id = :t) AS review,
+        (SELECT master_size FROM identity.tenant_stats WHERE tenant_id = :t) AS size
     """
 )
 # A tenant's model version and thresholds are read at most this often per process: the read
@@ -82,42 +92,45 @@ SETTINGS_TTL = 5.0
 
 
 class _Cache:
-    """Per-process, by tenant: the model (the stored version decides when to reload) and the
-    model version and thresholds in force (read again after `SETTINGS_TTL`)."""
+    """Per-process, by tenant: the model (the stored version decides when to reload; for the
+    priors, the master size stored in `tenant_stats`) and the model version, thresholds and
+    master size in force (read again after `SETTINGS_TTL`). Nothing here counts a master: that
+    would scan the whole table on a request's time."""
 
     def __init__(self) -> None:
-        self.models: dict[uuid.UUID, tuple[str | None, float, MatchModel]] = {}
-        self.settings: dict[uuid.UUID, tuple[float, str | None, Thresholds]] = {}
+        self.models: dict[uuid.UUID, tuple[str | None, int, MatchModel]] = {}
+        self.settings: dict[uuid.UUID, tuple[float, str | None, Thresholds, int | None]] = {}
 
     async def resolver(self, session: AsyncSession, *, tenant_id: uuid.UUID) -> Resolver:
         now = time.monotonic()
         cached = self.settings.get(tenant_id)
         if cached is not None and cached[0] > now:
-            _, version, thresholds = cached
+            _, version, thresholds, size = cached
         else:
             row = (await session.execute(_SETTINGS, {"t": tenant_id})).one()
-            version = row.version
+            version, size = row.version, row.size
             thresholds = (
                 Thresholds(match=row.match, review=row.review)
                 if row.match is not None
                 else DEFAULT_THRESHOLDS
             )
-            self.settings[tenant_id] = (now + SETTINGS_TTL, version, thresholds)
-        model = await self.model(session, tenant_id=tenant_id, stored=version)
+            self.settings[tenant_id] = (now + SETTINGS_TTL, version, thresholds, size)
+        model = await self.model(session, tenant_id=tenant_id, stored=version, size=size)
         return Resolver(model, thresholds)
 
-    async def model(self, session: AsyncSession, *, tenant_id: uuid.UUID, stored: str | None):
+    async def model(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, stored: str | None, size: int | None
+    ) -> MatchModel:
+        population = _population(size)
         cached = self.models.get(tenant_id)
-        now = time.monotonic()
-        if cached and cached[0] == stored and (stored is not None or cached[1] > now):
+        if cached and cached[0] == stored and (stored is not None or cached[1] == population):
             return cached[2]
         if stored is not None:
             row = await repository.latest_model(session, tenant_id=tenant_id)
-            model = MatchModel.from_dict(row.model) if row else priors(0)
+            model = MatchModel.from_dict(row.model) if row else priors(size)
         else:
-            size = await repository.master_size(session, tenant_id=tenant_id)
             model = priors(size)
-        self.models[tenant_id] = (stored, now + _PRIORS_TTL, model)
+        self.models[tenant_id] = (stored, population, model)
         return model
 
     def forget_settings(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
@@ -139,6 +152,25 @@ async def resolver_for(session: AsyncSession, *, tenant_id: uuid.UUID) -> Resolv
     """The tenant's model and thresholds (one query, at most every `SETTINGS_TTL` seconds; the
     model itself is cached by its stored version)."""
     return await CACHE.resolver(session, tenant_id=tenant_id)
+
+
+async def count_master_sizes(db: Database) -> bool:
+    """Count every tenant's master (one scan of the match records) unless it was done within
+    `COUNT_MASTERS_EVERY` seconds or another replica is at it; returns whether it counted."""
+    async with db.session() as session:
+        return await repository.store_master_sizes(session, unless_within=COUNT_MASTERS_EVERY)
+
+
+async def master_size_counter(runtime: ServiceRuntime) -> None:
+    """Background worker: every `COUNT_MASTERS_LOOK` seconds, `count_master_sizes` if due (a
+    tenant grows by unknown persons and by the API, not only by imports)."""
+    while True:
+        try:
+            if await count_master_sizes(runtime.db):
+                log.info("identity.master_sizes.counted")
+        except Exception:  # the database away for a moment: the next look catches up
+            log.warning("identity.master_sizes.count_failed", exc_info=True)
+        await asyncio.sleep(COUNT_MASTERS_LOOK)
 
 
 def explanation(evidence: Any) -> list[dict[str, Any]]:
@@ -260,7 +292,7 @@ async def current_model(session: AsyncSession, *, tenant_id: uuid.UUID) -> tuple
     stored = await repository.latest_model(session, tenant_id=tenant_id)
     if stored is not None:
         return MatchModel.from_dict(stored.model), True
-    return priors(await repository.master_size(session, tenant_id=tenant_id)), False
+    return priors(await repository.stored_master_size(session, tenant_id=tenant_id)), False
 
 
 def summary(model: MatchModel) -> dict[str, Any]:
@@ -312,7 +344,7 @@ async def fit_model(
         u_samples=min(200_000, len(master) * 20),
         em_pairs=min(300_000, len(master) * 10),
     )
-    total = await repository.master_size(session, tenant_id=tenant_id)
+    total = await repository.store_master_size(session, tenant_id=tenant_id)
     if total != model.master_size:  # fitted on a sample: the prior odds are over all rows
         model.master_size = total
         model.version = model._fingerprint()

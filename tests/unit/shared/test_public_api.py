@@ -7,6 +7,7 @@ EXPECTED = {
     "similarity",
     "PROBLEM_RESPONSES",
     "ActorDep",
+    "AdvisoryLocks",
     "BadRequest",
     "Broker",
     "Conflict",
