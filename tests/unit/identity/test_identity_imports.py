@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import orjson
 
+from services.identity.imports import service as imports
 from services.identity.imports.prepare import prepare_batch, prepare_packed, unpack
 
 ITEMS = [
@@ -42,6 +44,16 @@ def test_a_packed_batch_unpacks_to_the_batch_prepared_in_process() -> None:
     assert packed.personal == expected.personal != b""  # stable hashes, whatever the process
     assert expected.read == 4
     assert [number for number, _ in expected.rejected] == [2, 3, 4]
+
+
+def test_the_validation_workers_run_below_the_service_process_priority() -> None:
+    """When the cores are full, the service's own process (online requests, the writer) goes
+    before the validation of the next batches."""
+    try:
+        worker = imports._executor().submit(os.nice, 0).result(timeout=60)
+    finally:
+        imports.shutdown_pool()
+    assert worker == min(os.nice(0) + imports.WORKER_NICE, 19) > os.nice(0)
 
 
 def test_a_prepared_batch_stages_the_standardised_row_and_its_identifiers() -> None:
