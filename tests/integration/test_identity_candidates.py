@@ -159,7 +159,7 @@ async def test_a_resolution_takes_the_master_size_as_stored_and_never_counts_it(
         await session.execute(
             sa.text("UPDATE identity.tenant_stats SET counted_at = now() - '1 day'::interval")
         )
-    assert await service.count_master_sizes(db)
+    assert await service.count_master_sizes(db) == 1  # the tenant with records
     async with db.session() as session:
         sizes = dict(
             (
@@ -170,7 +170,7 @@ async def test_a_resolution_takes_the_master_size_as_stored_and_never_counts_it(
         )
     assert sizes == {tenant: 3}
     assert (await _priors_version(db, tenant)).endswith("-n10000")
-    assert not await service.count_master_sizes(db)  # counted within COUNT_MASTERS_EVERY
+    assert await service.count_master_sizes(db) is None  # counted within COUNT_MASTERS_EVERY
 
 
 async def test_one_replica_at_a_time_counts_the_masters(db) -> None:
@@ -178,11 +178,11 @@ async def test_one_replica_at_a_time_counts_the_masters(db) -> None:
 
     await _store(db, uuid.uuid4(), ["a:1"])
     async with db.session() as first:
-        assert await resolution.store_master_sizes(first, unless_within=0)
+        assert await resolution.store_master_sizes(first, unless_within=0) == 1
         async with db.session() as second:  # another replica, while the first one counts
-            assert not await resolution.store_master_sizes(second, unless_within=0)
+            assert await resolution.store_master_sizes(second, unless_within=0) is None
     async with db.session() as later:
-        assert await resolution.store_master_sizes(later, unless_within=0)
+        assert await resolution.store_master_sizes(later, unless_within=0) == 1
 
 
 async def test_an_import_counts_its_tenant_as_it_finishes(db, tmp_path) -> None:

@@ -216,23 +216,26 @@ _COUNT_ALL = sa.text(
         SELECT tenant_id, size, now() FROM counted
         ON CONFLICT (tenant_id) DO UPDATE
         SET master_size = EXCLUDED.master_size, counted_at = EXCLUDED.counted_at
+    ),
+    gone AS (
+        DELETE FROM identity.tenant_stats s
+        WHERE NOT EXISTS (SELECT 1 FROM counted c WHERE c.tenant_id = s.tenant_id)
     )
-    DELETE FROM identity.tenant_stats s
-    WHERE NOT EXISTS (SELECT 1 FROM counted c WHERE c.tenant_id = s.tenant_id)
+    SELECT count(*) FROM counted
     """
 )
 
 
-async def store_master_sizes(session: AsyncSession, *, unless_within: float) -> bool:
+async def store_master_sizes(session: AsyncSession, *, unless_within: float) -> int | None:
     """Count every tenant's master and store the figures, unless another process is at it or
-    every figure is younger than `unless_within` seconds; returns whether it counted."""
+    every figure is younger than `unless_within` seconds; returns how many tenants it counted
+    (None: it did not count)."""
     if not await LOCKS.try_xact_lock(session, "master-sizes"):
-        return False
+        return None
     oldest = await session.scalar(sa.select(sa.func.min(TenantStats.counted_at)))
     if oldest is not None and (datetime.now(UTC) - oldest).total_seconds() < unless_within:
-        return False
-    await session.execute(_COUNT_ALL)
-    return True
+        return None
+    return int((await session.execute(_COUNT_ALL)).scalar_one())
 
 
 # --- configuration and models ---------------------------------------------------------------

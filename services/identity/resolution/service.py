@@ -154,9 +154,10 @@ async def resolver_for(session: AsyncSession, *, tenant_id: uuid.UUID) -> Resolv
     return await CACHE.resolver(session, tenant_id=tenant_id)
 
 
-async def count_master_sizes(db: Database) -> bool:
+async def count_master_sizes(db: Database) -> int | None:
     """Count every tenant's master (one scan of the match records) unless it was done within
-    `COUNT_MASTERS_EVERY` seconds or another replica is at it; returns whether it counted."""
+    `COUNT_MASTERS_EVERY` seconds or another replica is at it; returns how many tenants it
+    counted (None: it did not count)."""
     async with db.session() as session:
         return await repository.store_master_sizes(session, unless_within=COUNT_MASTERS_EVERY)
 
@@ -166,8 +167,8 @@ async def master_size_counter(runtime: ServiceRuntime) -> None:
     tenant grows by unknown persons and by the API, not only by imports)."""
     while True:
         try:
-            if await count_master_sizes(runtime.db):
-                log.info("identity.master_sizes.counted")
+            if tenants := await count_master_sizes(runtime.db):
+                log.info("identity.master_sizes.counted", tenants=tenants)
         except Exception:  # the database away for a moment: the next look catches up
             log.warning("identity.master_sizes.count_failed", exc_info=True)
         await asyncio.sleep(COUNT_MASTERS_LOOK)
