@@ -185,19 +185,24 @@ async def test_one_replica_at_a_time_counts_the_masters(db) -> None:
         assert await resolution.store_master_sizes(later, unless_within=0) == 1
 
 
-async def test_an_import_counts_its_tenant_as_it_finishes(db, tmp_path) -> None:
+async def test_a_large_import_counts_its_tenant_as_it_finishes(db, tmp_path, monkeypatch) -> None:
     from support.identity_imports import import_rows
 
+    from services.identity.imports import service as imports
     from services.identity.resolution import repository as resolution
 
     tenant = uuid.uuid4()
     rows = [{"customer_number": f"S{n}", "family_name": f"Muster{n}"} for n in range(12)]
+    await import_rows(db, tenant, tmp_path, rows[:1])
+    async with db.session() as session:  # a small one leaves it to the periodic count
+        assert await resolution.stored_master_size(session, tenant_id=tenant) is None
+    monkeypatch.setattr(imports, "SETTLE_MIN_ROWS", 2)  # "large" from two changed rows on
     done = await import_rows(db, tenant, tmp_path, rows)
-    assert done.rows_imported == 12
+    assert (done.rows_imported, done.result["rows_unchanged"]) == (12, 1)
     await _store(db, tenant, ["a:1"])  # an unknown person meanwhile: counted by the next import
     async with db.session() as session:
         assert await resolution.stored_master_size(session, tenant_id=tenant) == 12
-    rows.append({"customer_number": "S12", "family_name": "Muster12"})
+    rows += [{"customer_number": f"S{n}", "family_name": f"Muster{n}"} for n in (12, 13)]
     await import_rows(db, tenant, tmp_path, rows)
     async with db.session() as session:
-        assert await resolution.stored_master_size(session, tenant_id=tenant) == 14
+        assert await resolution.stored_master_size(session, tenant_id=tenant) == 15

@@ -699,8 +699,8 @@ class _Written(NamedTuple):
 SETTLE_MIN_ROWS = 10_000
 # The steps of writing a batch, as the job's result names them: staging (COPY), the check of
 # identifiers held by others, the customers upsert, identifiers, standardised records, blocking
-# postings, the job's progress with the commit; `settle` once at the end (vacuum and analyse
-# after a large import, and the tenant's master counted for the prior model's odds).
+# postings, the job's progress with the commit; `settle` once at the end of a large import
+# (vacuum and analyse, and the tenant's master counted for the prior model's odds).
 STEPS = ("stage", "clashes", "customers", "identities", "records", "postings", "commit", "settle")
 _SETTLE = (
     "VACUUM (ANALYZE) identity.blocking_postings",
@@ -967,7 +967,9 @@ async def run(
         await _step(steps, "postings", build_postings(db, tenant_id=tenant_id, job_id=job_id))
     if imported >= SETTLE_MIN_ROWS:
         await _step(steps, "settle", settle(db))
-    if imported > unchanged:  # the prior model's odds follow the master's size
+    # The prior model's odds follow the master's size (a scan of every tenant's records; after a
+    # smaller change, the periodic count within minutes, `resolution.COUNT_MASTERS_EVERY`).
+    if imported - unchanged >= SETTLE_MIN_ROWS:
         async with db.session() as session:
             await _step(steps, "settle", resolution.store_master_size(session, tenant_id=tenant_id))
     seconds = time.perf_counter() - started
