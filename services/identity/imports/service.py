@@ -724,7 +724,7 @@ AHEAD = 3
 # The validation workers' nice value: when the cores are full, the service's own process (its
 # online requests, and the writer) goes first. Resolving one record at a time against a loaded
 # tenant while another tenant's million was imported, three pairs of runs: p50 4.3-4.6 -> 3.1-3.3
-# ms, p99 25.7-28.4 -> 16.6-19.4 ms, the import no slower (measured).
+# ms, p99 25.7-28.4 -> 16.6-18.7 ms, the import no slower (measured).
 WORKER_NICE = 10
 _pool: ProcessPoolExecutor | None = None
 
