@@ -971,7 +971,7 @@ async def run(
     # smaller change, the periodic count within minutes, `resolution.COUNT_MASTERS_EVERY`).
     if imported - unchanged >= SETTLE_MIN_ROWS:
         async with db.session() as session:
-            await _step(steps, "settle", resolution.store_master_size(session, tenant_id=tenant_id))
+            await _step(steps, "settle", resolution.store_master_sizes(session, wait=True))
     seconds = time.perf_counter() - started
     result: dict[str, Any] = {
         "seconds": round(seconds, 3),

@@ -50,7 +50,8 @@ class TenantConfig(Base):
 
 class TenantStats(Base):
     """A tenant's master size (its match records), counted off the online path (migration
-    0010): by an import as it finishes, and for every tenant by `count_master_sizes`."""
+    0010), every tenant's in one scan: by a large import as it finishes, and periodically
+    (`service.count_master_sizes`)."""
 
     __tablename__ = "tenant_stats"
 

@@ -184,20 +184,6 @@ async def master_size(session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def store_master_size(session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
-    """Count the tenant's master and store the figure (`tenant_stats`)."""
-    size = await master_size(session, tenant_id=tenant_id)
-    now = datetime.now(UTC)
-    await session.execute(
-        insert(TenantStats)
-        .values(tenant_id=tenant_id, master_size=size, counted_at=now)
-        .on_conflict_do_update(
-            index_elements=["tenant_id"], set_={"master_size": size, "counted_at": now}
-        )
-    )
-    return size
-
-
 async def stored_master_size(session: AsyncSession, *, tenant_id: uuid.UUID) -> int | None:
     """The tenant's master size as last counted (None: not counted yet)."""
     return await session.scalar(
@@ -205,7 +191,8 @@ async def stored_master_size(session: AsyncSession, *, tenant_id: uuid.UUID) -> 
     )
 
 
-# Every tenant's master in one scan; a tenant left without records loses its figure.
+# Every tenant's master in one scan (counting one tenant scans as much: there is no index by
+# tenant); a tenant left without records loses its figure.
 _COUNT_ALL = sa.text(
     """
     WITH counted AS (
@@ -226,15 +213,20 @@ _COUNT_ALL = sa.text(
 )
 
 
-async def store_master_sizes(session: AsyncSession, *, unless_within: float) -> int | None:
-    """Count every tenant's master and store the figures, unless another process is at it or
-    every figure is younger than `unless_within` seconds; returns how many tenants it counted
-    (None: it did not count)."""
-    if not await LOCKS.try_xact_lock(session, "master-sizes"):
+async def store_master_sizes(
+    session: AsyncSession, *, unless_within: float = 0.0, wait: bool = False
+) -> int | None:
+    """Count every tenant's master and store the figures (`tenant_stats`); returns how many
+    tenants it counted. One process at a time: with `wait` after the one counting now, else not
+    at all (None); nor (None) when every figure is younger than `unless_within` seconds."""
+    if wait:
+        await LOCKS.xact_lock(session, "master-sizes")
+    elif not await LOCKS.try_xact_lock(session, "master-sizes"):
         return None
-    oldest = await session.scalar(sa.select(sa.func.min(TenantStats.counted_at)))
-    if oldest is not None and (datetime.now(UTC) - oldest).total_seconds() < unless_within:
-        return None
+    if unless_within:
+        oldest = await session.scalar(sa.select(sa.func.min(TenantStats.counted_at)))
+        if oldest is not None and (datetime.now(UTC) - oldest).total_seconds() < unless_within:
+            return None
     return int((await session.execute(_COUNT_ALL)).scalar_one())
 
 

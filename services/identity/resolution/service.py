@@ -35,8 +35,8 @@ MIN_POPULATION = 10_000
 MIN_FIT_ROWS = 200
 FIT_SAMPLE = 300_000
 # How often the tenants' master sizes are counted (`count_master_sizes`): the prior model's
-# odds follow a master's size to two significant digits, and an import counts its own tenant
-# as it finishes.
+# odds follow a master's size to two significant digits, and a large import counts as it
+# finishes.
 COUNT_MASTERS_EVERY = 600.0
 # How often each replica looks whether they are due.
 COUNT_MASTERS_LOOK = 60.0
@@ -93,43 +93,44 @@ SETTINGS_TTL = 5.0
 
 class _Cache:
     """Per-process, by tenant: the model (the stored version decides when to reload; for the
-    priors, the master size stored in `tenant_stats`) and the model version, thresholds and
-    master size in force (read again after `SETTINGS_TTL`). Nothing here counts a master: that
-    would scan the whole table on a request's time."""
+    priors, the population of the master size stored in `tenant_stats`) and the model version,
+    thresholds and that population in force (read again after `SETTINGS_TTL`). Nothing here
+    counts a master: that would scan the whole table on a request's time."""
 
     def __init__(self) -> None:
         self.models: dict[uuid.UUID, tuple[str | None, int, MatchModel]] = {}
-        self.settings: dict[uuid.UUID, tuple[float, str | None, Thresholds, int | None]] = {}
+        self.settings: dict[uuid.UUID, tuple[float, str | None, Thresholds, int]] = {}
 
     async def resolver(self, session: AsyncSession, *, tenant_id: uuid.UUID) -> Resolver:
         now = time.monotonic()
         cached = self.settings.get(tenant_id)
         if cached is not None and cached[0] > now:
-            _, version, thresholds, size = cached
+            _, version, thresholds, population = cached
         else:
             row = (await session.execute(_SETTINGS, {"t": tenant_id})).one()
-            version, size = row.version, row.size
+            version, population = row.version, _population(row.size)
             thresholds = (
                 Thresholds(match=row.match, review=row.review)
                 if row.match is not None
                 else DEFAULT_THRESHOLDS
             )
-            self.settings[tenant_id] = (now + SETTINGS_TTL, version, thresholds, size)
-        model = await self.model(session, tenant_id=tenant_id, stored=version, size=size)
+            self.settings[tenant_id] = (now + SETTINGS_TTL, version, thresholds, population)
+        model = await self.model(
+            session, tenant_id=tenant_id, stored=version, population=population
+        )
         return Resolver(model, thresholds)
 
     async def model(
-        self, session: AsyncSession, *, tenant_id: uuid.UUID, stored: str | None, size: int | None
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, stored: str | None, population: int
     ) -> MatchModel:
-        population = _population(size)
         cached = self.models.get(tenant_id)
         if cached and cached[0] == stored and (stored is not None or cached[1] == population):
             return cached[2]
         if stored is not None:
             row = await repository.latest_model(session, tenant_id=tenant_id)
-            model = MatchModel.from_dict(row.model) if row else priors(size)
+            model = MatchModel.from_dict(row.model) if row else priors(population)
         else:
-            model = priors(size)
+            model = priors(population)
         self.models[tenant_id] = (stored, population, model)
         return model
 
@@ -345,7 +346,7 @@ async def fit_model(
         u_samples=min(200_000, len(master) * 20),
         em_pairs=min(300_000, len(master) * 10),
     )
-    total = await repository.store_master_size(session, tenant_id=tenant_id)
+    total = await repository.master_size(session, tenant_id=tenant_id)
     if total != model.master_size:  # fitted on a sample: the prior odds are over all rows
         model.master_size = total
         model.version = model._fingerprint()

@@ -4,8 +4,8 @@ A tenant on the prior model takes its prior odds over its master size. The size 
 (`count(*)` of the tenant's match records: a scan of the whole table, which has no index by
 tenant) by the first resolution after every minute, per tenant and process: that request
 waited 165-300 ms for it at a million customers on an idle machine, 460-640 ms during another
-tenant's import (measured), and would wait seconds at ten million. Now imports count their
-tenant as they finish, a background worker counts every tenant in one scan at most every few
+tenant's import (measured), and would wait seconds at ten million. Now every tenant is counted
+in one scan, by a large import as it finishes and by a background worker at most every few
 minutes, and a resolution only reads the stored figure with its settings. The upgrade counts
 the tenants there are.
 
