@@ -654,6 +654,22 @@ async def test_a_large_import_validates_in_worker_processes_with_the_same_outcom
             ("phone", "+491711234567"): "W6",
         }
         assert sorted(numbers.values()) == ["W1", "W2", "W6"] and records == 3
+        # The written tables were analysed before the blocking index was built from them (the
+        # build's sort is planned on their new sizes), the postings vacuumed after it.
+        async with db.session() as session:
+            settled = dict(
+                (
+                    await session.execute(
+                        sa.text(
+                            "SELECT relname, last_analyze "
+                            "FROM pg_stat_user_tables WHERE schemaname = 'identity' AND relname"
+                            " IN ('customers', 'match_records', 'identities', 'blocking_postings')"
+                        )
+                    )
+                ).all()
+            )
+        vacuumed = settled.pop("blocking_postings")
+        assert all(done.created_at < analysed < vacuumed for analysed in settled.values()), settled
     finally:
         imports.shutdown_pool()
         await db.dispose()
