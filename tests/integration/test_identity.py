@@ -1304,12 +1304,22 @@ async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
                 sa.update(Job).where(Job.id == job.id).values(postings_pending=True)
             )
             before = (await session.execute(counted, {"t": tenant})).one()
+            started = await session.scalar(sa.text("SELECT clock_timestamp()"))
         assert 0 < before.n < before.keys
+        monkeypatch.setattr(imports, "SETTLE_MIN_ROWS", 2)  # a large job: two rows
         assert await imports.build_postings(db, tenant_id=tenant, job_id=job.id)
         async with db.session() as session:
             after = (await session.execute(counted, {"t": tenant})).one()
             pending = await session.scalar(sa.select(Job.postings_pending).where(Job.id == job.id))
+            analysed = await session.scalar(
+                sa.text(
+                    "SELECT min(last_analyze) FROM pg_stat_user_tables WHERE schemaname = "
+                    "'identity' AND relname IN ('customers', 'match_records')"
+                )
+            )
         assert after.n == after.distinct_n == after.keys == before.keys and not pending
+        # The build planned its sort on the written tables' new statistics.
+        assert analysed is not None and analysed > started
     finally:
         imports.shutdown_pool()
         await db.dispose()
