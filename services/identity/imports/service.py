@@ -977,12 +977,11 @@ async def run(
         return {"state": "failed"}
     finally:
         path.unlink(missing_ok=True)  # noqa: ASYNC240 - one syscall, once per job
-    large = imported >= SETTLE_MIN_ROWS
     if deferred:
         async with db.session() as session:
             await jobs.update(session, job_id=job_id, detail="building the blocking index")
         await _step(steps, "postings", build_postings(db, tenant_id=tenant_id, job_id=job_id))
-    if large:
+    if imported >= SETTLE_MIN_ROWS:
         analysed = () if deferred else (_ANALYSE_WRITTEN,)  # by the build (`build_postings`)
         await _step(steps, "settle", settle(db, _SETTLE_POSTINGS, *analysed))
     # The prior model's odds follow the master's size (a scan of every tenant's records; after a
