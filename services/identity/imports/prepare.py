@@ -119,6 +119,14 @@ def _array(values: list[str]) -> str:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+def _copy_text(value: str) -> str:
+    """One text value for a COPY line, escaped only when it holds a backslash, tab or line
+    break (rarely: the lines whose other fields are ids and constants are built around it)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
 def _copy_line(fields: tuple[Any, ...]) -> str:
     """One line of COPY's text format: tab-separated, `\\N` for NULL, backslash escapes. Values
     rarely hold a backslash, tab or line break, so the line is checked once (a fast scan, where
@@ -159,15 +167,16 @@ def prepare_batch(
             customers.append(_copy_line(staged))
         else:
             customer = (r.id, tenant, r.customer_number, *r.columns, "f", job, now, now)
-            record = (r.id, tenant, r.id, r.record, _array(r.keys))
+            keys = _copy_text(_array(r.keys))
+            record = f"{r.id}\t{tenant}\t{r.id}\t{_copy_text(r.record)}\t{keys}\n"
             numbers.append(r.number)
             customer_lines.append((_copy_line(customer) + "\n").encode())
-            record_lines.append((_copy_line(record) + "\n").encode())
+            record_lines.append(record.encode())
         for kind, value in r.identities:
             single = personal(kind, value)
             if direct is not None and single:
-                line = _copy_line((tenant, kind, value, r.id, "t", now))
-                owned.append(((line + "\n").encode(), r.number))
+                line = f"{tenant}\t{kind}\t{_copy_text(value)}\t{r.id}\tt\t{now}\n"
+                owned.append((line.encode(), r.number))
             else:
                 identities.append(_copy_line((r.number, r.id, kind, value, "t" if single else "f")))
             if single and kind != "customer_number":

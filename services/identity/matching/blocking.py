@@ -43,7 +43,8 @@ KEY_KINDS: dict[str, str] = {
 
 
 def blocking_keys(record: StandardRecord) -> list[str]:
-    """Blocking keys of a standardised record (the same function for storage and lookup)."""
+    """Blocking keys of a standardised record (the same function for storage and lookup): at
+    most one of each kind, so never a repeat."""
     keys: list[str] = []
     family_code = record.family_phonetic
     family_key = record.family_key if record.family_key and len(record.family_key) > 1 else None

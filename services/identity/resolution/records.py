@@ -36,15 +36,20 @@ def record_to_json(record: StandardRecord) -> dict[str, Any]:
     """Compact JSON for `match_records.record` (defaults left out; `record_id` is the row id)."""
     out: dict[str, Any] = {}
     for name, value in zip(_STORED, _READ_STORED(record), strict=True):
-        if value is None or value == _DEFAULTS[name]:
+        # By the value's type first: most fields are text or None (a bulk import's hot path).
+        kind = type(value)
+        if kind is str:
+            out[name] = value
+        elif value is None or value == _DEFAULTS[name]:
             continue
-        if isinstance(value, date):
-            value = value.isoformat()
-        elif isinstance(value, tuple):
-            value = list(value)
-        elif isinstance(value, frozenset):
-            value = sorted(value)
-        out[name] = value
+        elif kind is tuple:
+            out[name] = list(value)
+        elif kind is frozenset:
+            out[name] = sorted(value)
+        elif isinstance(value, date):
+            out[name] = value.isoformat()
+        else:
+            out[name] = value
     return out
 
 
@@ -73,8 +78,8 @@ def record_from_json(record_id: str, data: Mapping[str, Any]) -> StandardRecord:
 
 
 def keys_of(record: StandardRecord) -> list[str]:
-    """Blocking keys, without repeats."""
-    return list(dict.fromkeys(blocking_keys(record)))
+    """Blocking keys: one of each kind at most, so they never repeat."""
+    return blocking_keys(record)
 
 
 def customer_record(

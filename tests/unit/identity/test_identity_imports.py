@@ -171,7 +171,8 @@ def test_an_initial_loads_batch_is_made_for_its_own_tables_and_stages_back_alike
         staging_lines,
     )
 
-    items = [*ITEMS, (5, orjson.dumps({"family_name": "Tab\there", "street": "Weg \\ 1"}))]
+    fifth = {"family_name": "Tab\there", "street": "Weg \\ 1", "handle_twitter": "a\\b"}
+    items = [*ITEMS, (5, orjson.dumps(fifth))]
     staged = prepare_batch(items, date(2026, 1, 1))
     shared = Direct("00000000-0000-0000-0000-00000000000a", "job-1", "2026-01-01T00:00:00+00:00")
     batch = prepare_batch(items, date(2026, 1, 1), direct=shared)
@@ -190,21 +191,23 @@ def test_an_initial_loads_batch_is_made_for_its_own_tables_and_stages_back_alike
     assert _rows(staging_lines(batch.direct, {5}))[0][0] == "5"
     assert "Tab\\there" in staging_lines(batch.direct, {5}).decode()
     # Personal identifiers for `identities`, by kind and value; the landline is staged.
-    assert owners == [1, 1, 1]
+    assert owners == [1, 1, 5, 1]
     owned = [line.decode().rstrip("\n").split("\t") for line in identities]
     assert [(i[0], i[1], i[2], i[4], i[5]) for i in owned] == [
         ("00000000-0000-0000-0000-00000000000a", "customer_number", "A1", "t", shared.now),
         ("00000000-0000-0000-0000-00000000000a", "email", "hans.m@example.de", "t", shared.now),
+        ("00000000-0000-0000-0000-00000000000a", "handle", "twitter:a\\\\b", "t", shared.now),
         ("00000000-0000-0000-0000-00000000000a", "handle", "twitter:hm", "t", shared.now),
-    ]
-    assert {i[3] for i in owned} == {customers[0].split(b"\t")[0].decode()}
+    ]  # the backslash escaped for COPY
+    assert [i[3] for i in owned] == [customers[n > 1].split(b"\t")[0].decode() for n in owners]
     assert [(r[2], r[4]) for r in _rows(batch.identities)] == [("phone", "f")]
     # Back to staging: the same identifier lines as staged in the first place.
     restaged = batch.identities + staged_identities(batch.direct, {1, 5})
     assert sorted(_without_ids(restaged)) == sorted(_without_ids(staged.identities))
-    assert staged_identities(batch.direct, {5}) == b""
+    assert _rows(staged_identities(batch.direct, {5}))[0][2:] == ["handle", "twitter:a\\\\b", "t"]
+    assert staged_identities(batch.direct, {2}) == b""
     lines = direct_lines(batch.direct, {1})
-    assert lines == (1, customers[1], records[1], b"")
+    assert lines == (1, customers[1], records[1], identities[2])
     assert direct_lines(batch.direct, set()) == (
         2, b"".join(customers), b"".join(records), b"".join(identities),
     )  # fmt: skip

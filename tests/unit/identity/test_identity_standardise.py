@@ -115,3 +115,35 @@ def test_handle_and_customer_number_are_normalised() -> None:
 def test_foreign_numbers_go_through_phonenumbers() -> None:
     assert standardise_phone("+1 212 555 0100") == "+12125550100"
     assert standardise_phone("0044 20 7946 0958") == "+442079460958"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hans.Mueller@Example.DE", "  Dr.\tHANS \n Peter ", "a\x1fb\x0bc", "K-10 00", "Weiß", "Ǆ ﬁ"],
+)
+def test_folding_ascii_the_short_way_agrees_with_unicode_folding(text: str) -> None:
+    """ASCII skips NFKC and casefold (they leave it as lower() does); both collapse whitespace
+    alike, control separators included."""
+    import re
+    import unicodedata
+
+    from services.identity.matching.standardise import fold
+
+    normal = unicodedata.normalize("NFKC", text).replace("ß", "\x00").casefold()
+    assert fold(text) == re.sub(r"\s+", " ", normal.replace("\x00", "ß")).strip()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("0221 / 47 11-234", "+492214711234"), ("(0221) 4711234", "+492214711234"),
+     ("+49.221.4711234", "+492214711234"), ("0221\u20034711234", "+492214711234"),
+     ("+49 (0) 221-47 11 23 4", "+492214711234"), ("0049-221-4711234", "+492214711234"),
+     ("0221 47x1234", None), ("00 1 212 555 0100", None), ("0221 47_11234", None)],
+)  # fmt: skip
+def test_german_numbers_lose_spaces_and_separators_and_nothing_else(
+    raw: str, expected: str | None
+) -> None:
+    """The fast path's result, or None where phonenumbers must decide."""
+    from services.identity.matching.standardise import _german_e164
+
+    assert _german_e164(raw) == expected
