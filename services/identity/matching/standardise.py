@@ -395,19 +395,25 @@ def parse_birth_date(value: str | date | None, *, today: date | None = None) -> 
     """ISO, German ("3.7.1961", "03.07.61") or compact dates; None when not a real date."""
     if value is None or isinstance(value, date):
         return value
-    text = value.strip()
+    written = _date_as_written(value.strip())
+    if written is None:
+        return None
+    year, month, day = written
+    if year < 100:
+        current = (today or date.today()).year % 100
+        year += 2000 if year <= current else 1900
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65536)  # birth dates repeat: a century holds 36,525 of them
+def _date_as_written(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) as the first format that fits reads them, or None."""
     for pattern in _DATE_FORMATS:
-        match = pattern.match(text)
-        if not match:
-            continue
-        year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
-        if year < 100:
-            current = (today or date.today()).year % 100
-            year += 2000 if year <= current else 1900
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return None
+        if match := pattern.match(text):
+            return int(match["y"]), int(match["m"]), int(match["d"])
     return None
 
 
