@@ -147,3 +147,13 @@ def test_german_numbers_lose_spaces_and_separators_and_nothing_else(
     from services.identity.matching.standardise import _german_e164
 
     assert _german_e164(raw) == expected
+
+
+def test_a_two_digit_year_takes_the_century_that_keeps_it_out_of_the_future() -> None:
+    from services.identity.matching.standardise import parse_birth_date
+
+    assert parse_birth_date("03.07.61", today=date(2026, 1, 1)) == date(1961, 7, 3)
+    assert parse_birth_date("03.07.24", today=date(2026, 1, 1)) == date(2024, 7, 3)
+    # The same spelling on another day: read once, but its century is decided per call.
+    assert parse_birth_date("03.07.24", today=date(2023, 1, 1)) == date(1924, 7, 3)
+    assert parse_birth_date("31.02.24", today=date(2026, 1, 1)) is None
