@@ -13,7 +13,7 @@ from support.migrations import upgrade_to
 
 from services.identity.app import SERVICE
 from services.identity.imports import parsing
-from services.identity.matching import StandardRecord
+from services.identity.matching import StandardRecord, blocking_keys
 from services.identity.resolution import records
 from services.identity.resolution import repository as resolution
 from shared import Database
@@ -42,7 +42,7 @@ async def test_a_master_from_before_postings_is_found_after_the_upgrade(
             await conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS identity"))
             await conn.run_sync(upgrade_to, SERVICE, "0003")
         # What the old write path stored: text keys per tenant, including retired kinds.
-        old_keys = [*records.keys_of(_kathi(str(customer))), "fd:8627:1975-04-12", "fc:8627:koln"]
+        old_keys = [*blocking_keys(_kathi(str(customer))), "fd:8627:1975-04-12", "fc:8627:koln"]
         record: dict[str, Any] = records.record_to_json(_kathi(str(customer)))
         async with db.engine.begin() as conn:
             await conn.execute(
@@ -82,10 +82,10 @@ async def test_a_master_from_before_postings_is_found_after_the_upgrade(
         fragment = records.fragment_record(name="Katarina Schnieder", postcode="50667")
         async with db.session() as session:
             (found,) = await resolution.candidates_of(
-                session, tenant_id=tenant, fragments=[records.keys_of(fragment)]
+                session, tenant_id=tenant, fragments=[blocking_keys(fragment)]
             )
             (other_tenant,) = await resolution.candidates_of(
-                session, tenant_id=uuid.uuid4(), fragments=[records.keys_of(fragment)]
+                session, tenant_id=uuid.uuid4(), fragments=[blocking_keys(fragment)]
             )
             kept = (
                 await session.execute(
@@ -104,7 +104,7 @@ async def test_a_master_from_before_postings_is_found_after_the_upgrade(
         assert [(r[0], r[1]) for r in found] == [(customer, customer)]
         assert other_tenant == []
         # The retired kinds are gone from the record and from the postings.
-        assert kept == records.keys_of(_kathi(str(customer)))
+        assert kept == blocking_keys(_kathi(str(customer)))
         assert postings == len(kept)
         # One mailbox, one identifier: the verified one stays, in the mailbox form.
         assert [tuple(e) for e in emails] == [("kschneider@gmail.com", True)]

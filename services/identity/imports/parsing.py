@@ -18,6 +18,7 @@ import orjson
 
 from services.identity.customers import identifiers
 from services.identity.customers.schemas import NETWORKS
+from services.identity.matching import blocking_keys
 from services.identity.matching.standardise import parse_birth_date, standardise_phone
 from services.identity.resolution import records
 
@@ -360,5 +361,5 @@ def validate(number: int, raw: dict[str, Any], today: date, row_id: str) -> Row 
         ),
         identities=keys,
         record=orjson.dumps(records.record_to_json(record)).decode(),
-        keys=records.keys_of(record),
+        keys=blocking_keys(record),
     )

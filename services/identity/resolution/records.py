@@ -10,12 +10,11 @@ from datetime import date
 from operator import attrgetter
 from typing import Any
 
-from services.identity.matching import StandardRecord, blocking_keys, standardise
+from services.identity.matching import StandardRecord, standardise
 
 __all__ = [
     "customer_record",
     "fragment_record",
-    "keys_of",
     "parse_address",
     "record_from_json",
     "record_to_json",
@@ -75,11 +74,6 @@ def record_from_json(record_id: str, data: Mapping[str, Any]) -> StandardRecord:
     if (verified := get("verified")) is not None:
         _SET["verified"](record, frozenset(verified))
     return record
-
-
-def keys_of(record: StandardRecord) -> list[str]:
-    """Blocking keys: one of each kind at most, so they never repeat."""
-    return blocking_keys(record)
 
 
 def customer_record(

@@ -17,7 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.identity.matching import MatchModel, Resolver, StandardRecord, Thresholds, fit
+from services.identity.matching import (
+    MatchModel,
+    Resolver,
+    StandardRecord,
+    Thresholds,
+    blocking_keys,
+    fit,
+)
 from services.identity.matching.model import DEFAULT_THRESHOLDS
 from services.identity.resolution import records, repository
 from shared import Database, ServiceRuntime, UnprocessableEntity, get_logger
@@ -204,7 +211,7 @@ async def resolve_many(
 ) -> list[Outcome]:
     """`resolve` for a batch: every fragment's candidates in one round trip."""
     found = await repository.candidates_of(
-        session, tenant_id=tenant_id, fragments=[records.keys_of(f) for f in fragments]
+        session, tenant_id=tenant_id, fragments=[blocking_keys(f) for f in fragments]
     )
     return [
         _decide(fragment, rows, resolver) for fragment, rows in zip(fragments, found, strict=True)
@@ -260,7 +267,7 @@ async def index_customer(session: AsyncSession, customer: Any) -> None:
         record_id=customer.id,
         customer_id=customer.id,
         record=records.record_to_json(record),
-        keys=records.keys_of(record),
+        keys=blocking_keys(record),
     )
 
 
