@@ -340,6 +340,8 @@ def is_mobile(phone_e164: str | None) -> bool:
 
 def _german_e164(phone: str) -> str | None:
     """Fast path for German numbers in the usual spellings; None means "ask phonenumbers"."""
+    if phone.startswith("+49") and phone[1:].isdigit():  # E.164 already (as an import hands on)
+        return phone if not phone.startswith("0", 3) and 6 <= len(phone) - 3 <= 13 else None
     text = phone.strip().replace("(0)", "")
     plus = text.startswith("+")
     # Without whitespace and the separators -/(). (str methods cost a fraction of a regular
@@ -423,6 +425,8 @@ def _handle(handle: str | None) -> str | None:
 
 
 def _customer_number(number: str | None) -> str | None:
+    if number and number.isascii() and number.isalnum():  # the usual case, as fold + sub find it
+        return number.upper()
     text = _NON_ALNUM.sub("", fold(number))
     return text.upper() or None
 

@@ -112,6 +112,11 @@ def test_handle_and_customer_number_are_normalised() -> None:
     assert record.verified == frozenset({"handle"})
 
 
+@pytest.mark.parametrize("raw", ["k 1000-0001", "K10000001", "k10000001", " k.1000.0001 "])
+def test_customer_numbers_keep_their_letters_and_digits_upper_case(raw: str) -> None:
+    assert standardise(customer_number=raw).customer_number == "K10000001"
+
+
 def test_foreign_numbers_go_through_phonenumbers() -> None:
     assert standardise_phone("+1 212 555 0100") == "+12125550100"
     assert standardise_phone("0044 20 7946 0958") == "+442079460958"
@@ -138,7 +143,8 @@ def test_folding_ascii_the_short_way_agrees_with_unicode_folding(text: str) -> N
     [("0221 / 47 11-234", "+492214711234"), ("(0221) 4711234", "+492214711234"),
      ("+49.221.4711234", "+492214711234"), ("0221\u20034711234", "+492214711234"),
      ("+49 (0) 221-47 11 23 4", "+492214711234"), ("0049-221-4711234", "+492214711234"),
-     ("0221 47x1234", None), ("00 1 212 555 0100", None), ("0221 47_11234", None)],
+     ("0221 47x1234", None), ("00 1 212 555 0100", None), ("0221 47_11234", None),
+     ("+492214711234", "+492214711234"), ("+4902214711234", None), ("+4912345", None)],
 )  # fmt: skip
 def test_german_numbers_lose_spaces_and_separators_and_nothing_else(
     raw: str, expected: str | None
