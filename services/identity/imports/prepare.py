@@ -138,7 +138,7 @@ def _copy_line(fields: tuple[Any, ...]) -> str:
         or "\n" in line
         or "\r" in line
     ):
-        line = "\t".join(["\\N" if f is None else str(f).translate(_COPY_ESCAPES) for f in fields])
+        line = "\t".join(["\\N" if f is None else _copy_text(str(f)) for f in fields])
     return line
 
 

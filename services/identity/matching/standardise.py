@@ -341,16 +341,17 @@ def is_mobile(phone_e164: str | None) -> bool:
 def _german_e164(phone: str) -> str | None:
     """Fast path for German numbers in the usual spellings; None means "ask phonenumbers"."""
     if phone.startswith("+49") and phone[1:].isdigit():  # E.164 already (as an import hands on)
-        return phone if not phone.startswith("0", 3) and 6 <= len(phone) - 3 <= 13 else None
-    text = phone.strip().replace("(0)", "")
-    plus = text.startswith("+")
-    # Without whitespace and the separators -/(). (str methods cost a fraction of a regular
-    # expression's sub here).
-    digits = "".join(text.lstrip("+").split())
-    for separator in "-/().":
-        digits = digits.replace(separator, "")
-    if not digits.isdigit():
-        return None
+        plus, digits = True, phone[1:]
+    else:
+        text = phone.strip().replace("(0)", "")
+        plus = text.startswith("+")
+        # Without whitespace and the separators -/(). (str methods cost a fraction of a regular
+        # expression's sub here).
+        digits = "".join(text.lstrip("+").split())
+        for separator in "-/().":
+            digits = digits.replace(separator, "")
+        if not digits.isdigit():
+            return None
     if plus:
         national = digits[2:] if digits.startswith("49") else None
     elif digits.startswith("0049"):
