@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 from integration.test_scoring import sql
 from support.identity_imports import import_rows
 
@@ -1254,11 +1255,24 @@ async def test_an_initial_load_builds_its_blocking_postings_once_at_the_end(
         await db.dispose()
 
 
+_POSTINGS_TABLE = (
+    "SELECT 'identity.blocking_postings'::regclass::oid AS oid, "
+    "(SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+    " WHERE conrelid = 'identity.blocking_postings'::regclass "
+    " AND conname = 'blocking_postings_pkey') AS pkey"
+)
+
+
+@pytest.mark.parametrize("replaced", [True, False], ids=["table-replaced", "rows-inserted"])
 async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
-    platform, database_url, monkeypatch, tmp_path
+    platform, database_url, monkeypatch, tmp_path, replaced
 ) -> None:
     """An initial load's customer re-indexed online before the load's postings are built (its
-    postings written already) does not fail the build: every posting ends up there once."""
+    postings written already) does not fail the build: every posting ends up there once. Both
+    ways: the table built anew in the old one's place (few postings in it), and the postings
+    inserted into it; another tenant's postings stay, and a statement prepared on the table
+    before runs after."""
+    import asyncpg
     import sqlalchemy as sa
 
     from services.identity.imports import service as imports
@@ -1266,8 +1280,9 @@ async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
     from shared import Database
 
     monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "REPLACE_MAX_POSTINGS", 10**9 if replaced else 0)
     db = Database(database_url, schema="identity", pool_size=2)
-    tenant = uuid.uuid4()
+    tenant, other = uuid.uuid4(), uuid.uuid4()
     counted = sa.text(
         """
         SELECT count(*) AS n, count(DISTINCT (p.key, p.record_id)) AS distinct_n,
@@ -1277,7 +1292,16 @@ async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
         WHERE r.tenant_id = :t
         """
     )
+    plain = database_url.replace("+asyncpg", "")
+    prepared_on = await asyncpg.connect(plain)
     try:
+        await import_rows(
+            db,
+            other,
+            tmp_path,
+            [{"customer_number": "O1", "given_name": "Olga", "family_name": "Ost",
+              "postcode": "50669"}],
+        )  # fmt: skip
         job = await import_rows(
             db,
             tenant,
@@ -1304,12 +1328,20 @@ async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
                 sa.update(Job).where(Job.id == job.id).values(postings_pending=True)
             )
             before = (await session.execute(counted, {"t": tenant})).one()
+            others = (await session.execute(counted, {"t": other})).one()
+            table = (await session.execute(sa.text(_POSTINGS_TABLE))).one()
             started = await session.scalar(sa.text("SELECT clock_timestamp()"))
-        assert 0 < before.n < before.keys
+        assert 0 < before.n < before.keys and others.n == others.keys > 0
+        statement = await prepared_on.prepare(
+            "SELECT count(*) FROM identity.blocking_postings WHERE record_id = $1"
+        )
+        assert await statement.fetchval(ids["R1"]) > 0
         monkeypatch.setattr(imports, "SETTLE_MIN_ROWS", 2)  # a large job: two rows
         assert await imports.build_postings(db, tenant_id=tenant, job_id=job.id)
         async with db.session() as session:
             after = (await session.execute(counted, {"t": tenant})).one()
+            assert (await session.execute(counted, {"t": other})).one() == others
+            now = (await session.execute(sa.text(_POSTINGS_TABLE))).one()
             pending = await session.scalar(sa.select(Job.postings_pending).where(Job.id == job.id))
             analysed = await session.scalar(
                 sa.text(
@@ -1318,9 +1350,76 @@ async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
                 )
             )
         assert after.n == after.distinct_n == after.keys == before.keys and not pending
+        assert (now.oid != table.oid) is replaced and now.pkey == table.pkey
+        assert now.pkey == "PRIMARY KEY (key, record_id)"
+        assert await statement.fetchval(ids["R2"]) > 0  # planned again on the new table
         # The build planned its sort on the written tables' new statistics.
         assert analysed is not None and analysed > started
     finally:
+        await prepared_on.close()
+        imports.shutdown_pool()
+        await db.dispose()
+
+
+async def test_a_postings_table_replaced_keeps_a_posting_written_while_it_was_built(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """A posting written online by a transaction still open when the new table is ready is
+    waited for (the build asks for the table's lock in short tries, lookups go on meanwhile),
+    then copied over."""
+    import asyncpg
+    import sqlalchemy as sa
+
+    from services.identity.imports import service as imports
+    from services.identity.jobs.models import Job
+    from shared import Database
+
+    monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "REPLACE_MAX_POSTINGS", 10**9)
+    monkeypatch.setattr(imports, "_LOCK_TRY", "SET LOCAL lock_timeout TO '50ms'")
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    plain = database_url.replace("+asyncpg", "")
+    writer, reader = await asyncpg.connect(plain), await asyncpg.connect(plain)
+    written = (-4242, uuid.uuid4())
+    try:
+        job = await import_rows(
+            db,
+            tenant,
+            tmp_path,
+            [{"customer_number": "W1", "given_name": "Wim", "family_name": "Wolf"}],
+        )
+        async with db.session() as session:
+            await session.execute(
+                sa.update(Job).where(Job.id == job.id).values(postings_pending=True)
+            )
+        transaction = writer.transaction()
+        await transaction.start()
+        await writer.execute(
+            "INSERT INTO identity.blocking_postings (key, record_id) VALUES ($1, $2)", *written
+        )
+        build = asyncio.ensure_future(imports.build_postings(db, tenant_id=tenant, job_id=job.id))
+        await asyncio.sleep(1.0)
+        assert not build.done()
+        # Between tries the table is not locked: a lookup does not wait for the build.
+        found = await asyncio.wait_for(
+            reader.fetchval("SELECT count(*) FROM identity.blocking_postings WHERE key = $1", 0),
+            timeout=1.0,
+        )
+        assert found == 0
+        await transaction.commit()
+        assert await asyncio.wait_for(build, timeout=30)
+        held = await reader.fetchval(
+            "SELECT count(*) FROM identity.blocking_postings WHERE key = $1 AND record_id = $2",
+            *written,
+        )
+        assert held == 1
+        await reader.execute(
+            "DELETE FROM identity.blocking_postings WHERE key = $1 AND record_id = $2", *written
+        )
+    finally:
+        await writer.close()
+        await reader.close()
         imports.shutdown_pool()
         await db.dispose()
 
