@@ -124,7 +124,7 @@ async def run(args: argparse.Namespace) -> None:
 
         async def post_master() -> tuple[int, Any, float, float, float]:
             """Import the generated master as an NDJSON file: its rows, the finished job, the
-            seconds, and the CPU seconds of this process and of PostgreSQL's backends."""
+            seconds, and the CPU seconds of this process and of the PostgreSQL server."""
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "master.ndjson"
                 rows = master_ndjson(data, path)
@@ -134,12 +134,12 @@ async def run(args: argparse.Namespace) -> None:
                 gc.collect()
                 gc.freeze()
                 own = os.times()
-                backends = await _backend_cpu(admin, name)
+                backends = await _postgres_cpu(admin)
                 started = time.perf_counter()
                 await imports.run(db, tenant_id=tenant, job_id=job.id, path=path, kind="ndjson")
                 seconds = time.perf_counter() - started
                 writer = sum(os.times()[:2]) - sum(own[:2])
-                backends = await _backend_cpu(admin, name) - backends
+                backends = await _postgres_cpu(admin) - backends
             async with db.session() as session:
                 done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
             assert done is not None
@@ -366,20 +366,29 @@ SELECT current_setting('shared_buffers') AS shared_buffers,
 """
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a live process (0 if it is gone)."""
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (empty if the process is gone)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+            return f.read().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return []
 
 
-async def _backend_cpu(admin, database: str) -> float:
-    """CPU of the PostgreSQL backends serving `database` (same machine only)."""
-    pids = await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)
-    return sum(_cpu_seconds(r["pid"]) for r in pids)
+def _cpu_seconds(fields: list[str], *, ended_children: bool = False) -> float:
+    """User + system CPU of a process, with `ended_children` that of its children reaped."""
+    used = sum(int(v) for v in fields[11 : 15 if ended_children else 13])
+    return used / os.sysconf("SC_CLK_TCK")
+
+
+async def _postgres_cpu(admin) -> float:
+    """CPU of the PostgreSQL server (same machine only): of its live processes, and of those
+    that ended (parallel workers, closed connections), which the postmaster's children's times
+    hold once it has reaped them."""
+    postmaster = int(_stat(await admin.fetchval("SELECT pg_backend_pid()"))[1])
+    children = (_stat(int(p)) for p in os.listdir("/proc") if p.isdigit())
+    live = sum(_cpu_seconds(f) for f in children if f and int(f[1]) == postmaster)
+    return live + _cpu_seconds(_stat(postmaster), ended_children=True)
 
 
 class admin_conn:
