@@ -19,7 +19,11 @@ import orjson
 from services.identity.customers import identifiers
 from services.identity.customers.schemas import NETWORKS
 from services.identity.matching import blocking_keys
-from services.identity.matching.standardise import parse_birth_date, standardise_phone
+from services.identity.matching.standardise import (
+    iso_date,
+    parse_birth_date,
+    standardise_phone,
+)
 from services.identity.resolution import records
 
 SCALARS: dict[str, int] = {
@@ -340,6 +344,7 @@ def validate(number: int, raw: dict[str, Any], today: date, row_id: str) -> Row 
         customer_number=number_value,
     )
     get = values.get
+    born = get("date_of_birth")
     return Row(
         number=number,
         id=row_id,
@@ -348,7 +353,7 @@ def validate(number: int, raw: dict[str, Any], today: date, row_id: str) -> Row 
             get("title"),
             get("given_name"),
             get("family_name"),
-            get("date_of_birth"),
+            None if born is None else iso_date(born),
             get("street"),
             get("postcode"),
             get("city"),

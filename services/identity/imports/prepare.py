@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Container
 from datetime import date
 from hashlib import blake2b
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from services.identity.customers.identifiers import personal
@@ -182,7 +183,7 @@ def prepare_batch(
             if single and kind != "customer_number":
                 hashes.append(r.number)
                 hashes.append(identifier_hash(kind, value))
-    owned.sort()  # one tenant: by kind and value
+    owned.sort(key=itemgetter(0))  # one tenant: by kind and value (each line is unique)
     return Prepared(
         _lines(customers),
         _lines(identities),

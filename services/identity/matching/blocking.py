@@ -7,7 +7,7 @@ index probe; fuzziness lives in the key (phonetic codes, initials, prefixes), no
 
 from __future__ import annotations
 
-from .standardise import StandardRecord
+from .standardise import StandardRecord, iso_date
 
 __all__ = ["KEY_KINDS", "MAX_CANDIDATES", "MAX_POSTINGS", "blocking_keys"]
 
@@ -49,7 +49,7 @@ def blocking_keys(record: StandardRecord) -> list[str]:
     family_code = record.family_phonetic
     family_key = record.family_key if record.family_key and len(record.family_key) > 1 else None
     given = record.given_key
-    dob = record.birth_date
+    born = None if record.birth_date is None else iso_date(record.birth_date)
     if family_key and family_code:
         if record.postcode:
             keys.append(f"fp:{family_code}:{record.postcode[:3]}")
@@ -60,12 +60,12 @@ def blocking_keys(record: StandardRecord) -> list[str]:
             keys.append(f"fi:{family_key}:{given[0]}")
             if len(family_key) >= 4:
                 keys.append(f"gf:{given}:{family_key[:3]}")
-    if given and dob is not None:
-        keys.append(f"gd:{given[0]}:{dob.isoformat()}")
+    if given and born is not None:
+        keys.append(f"gd:{given[0]}:{born}")
     if record.postcode and record.house_number:
         keys.append(f"ad:{record.postcode}:{record.house_number}")
-    if dob is not None and record.postcode:
-        keys.append(f"db:{dob.isoformat()}:{record.postcode[:2]}")
+    if born is not None and record.postcode:
+        keys.append(f"db:{born}:{record.postcode[:2]}")
     if record.email:
         keys.append(f"em:{record.email}")
         local = record.email.rpartition("@")[0]

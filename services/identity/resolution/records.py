@@ -11,6 +11,7 @@ from operator import attrgetter
 from typing import Any
 
 from services.identity.matching import StandardRecord, standardise
+from services.identity.matching.standardise import iso_date
 
 __all__ = [
     "customer_record",
@@ -46,7 +47,7 @@ def record_to_json(record: StandardRecord) -> dict[str, Any]:
         elif kind is frozenset:
             out[name] = sorted(value)
         elif isinstance(value, date):
-            out[name] = value.isoformat()
+            out[name] = iso_date(value)
         else:
             out[name] = value
     return out

@@ -163,3 +163,13 @@ def test_a_two_digit_year_takes_the_century_that_keeps_it_out_of_the_future() ->
     # The same spelling on another day: read once, but its century is decided per call.
     assert parse_birth_date("03.07.24", today=date(2023, 1, 1)) == date(1924, 7, 3)
     assert parse_birth_date("31.02.24", today=date(2026, 1, 1)) is None
+
+
+def test_a_birth_date_is_written_in_iso_form_whichever_object_holds_it() -> None:
+    from services.identity.matching.standardise import iso_date
+
+    assert iso_date(date(1936, 7, 10)) == "1936-07-10"
+    assert iso_date(date(905, 1, 2)) == "0905-01-02"
+    # Equal days from different objects share the kept text; different days never do.
+    assert iso_date(date(1961, 7, 3)) == iso_date(date.fromisoformat("1961-07-03"))
+    assert iso_date(date(1961, 7, 4)) == "1961-07-04"
