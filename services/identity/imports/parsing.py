@@ -51,8 +51,8 @@ class FileError(ValueError):
 @dataclass(slots=True)
 class Row:
     """A valid row, ready to be staged: the customer columns after id, tenant and number (in
-    `COLUMNS` order, JSON columns already encoded), identities, the standardised record as JSON
-    and its blocking keys."""
+    `COLUMNS` order, as COPY takes them: JSON columns encoded, the birth date as ISO text),
+    identities, the standardised record as JSON and its blocking keys."""
 
     number: int
     id: str  # a new customer's id (time-ordered; a string, as COPY takes it)
