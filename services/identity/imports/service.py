@@ -338,10 +338,11 @@ _SWAP_POSTINGS = (
 # 64 MB, leaves the workers too little to start: the sort then runs in one process).
 _INDEX_MEMORY = "SET LOCAL maintenance_work_mem TO '1GB'"
 # Taking the table's exclusive lock queues every lookup behind it: it is asked for in short
-# tries, so that a long transaction holding the table (another tenant's import batch) stalls
-# the lookups for one try at most, not for as long as it runs.
+# tries, so that a long transaction holding the table (another tenant's import batch, a dump)
+# stalls the lookups for one try at most, not for as long as it runs; the build waits instead.
 _LOCK_TRY = "SET LOCAL lock_timeout TO '200ms'"
-_LOCK_TRIES = 50
+_LOCK_PAUSE_MAX = 1.0  # seconds between tries, doubling from 50 ms
+_LOCK_WARN_AFTER = 50  # tries
 # The sort's memory: at 100k customers it stays in memory; at a million it spills about 0.4 GB
 # to disk (measured; with 1.5 GB it stayed in memory and was no faster).
 _POSTINGS_MEMORY = "work_mem TO '256MB'"
@@ -460,21 +461,25 @@ async def _replace_postings(db: Database, pg: Any, tenant_id: uuid.UUID) -> None
 
 
 async def _lock_exclusively(pg: Any, table: str) -> None:
-    """Take `table`'s ACCESS EXCLUSIVE lock in `pg`'s transaction, in tries of `_LOCK_TRY`;
-    after `_LOCK_TRIES` of them, waiting as long as it takes."""
-    for _ in range(_LOCK_TRIES):
+    """Take `table`'s ACCESS EXCLUSIVE lock in `pg`'s transaction, in tries of `_LOCK_TRY`
+    for as long as it takes (never queued without a timeout); a warning once it takes long."""
+    pause, tries = 0.05, 0
+    while True:
         await pg.execute("SAVEPOINT lock_try")
         await pg.execute(_LOCK_TRY)
         try:
             await pg.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
         except asyncpg.LockNotAvailableError:
             await pg.execute("ROLLBACK TO SAVEPOINT lock_try")
-            await asyncio.sleep(0.05)
+            tries += 1
+            if tries == _LOCK_WARN_AFTER:
+                log.warning("identity.import.table_lock_waiting", table=table, tries=tries)
+            await asyncio.sleep(pause)
+            pause = min(2 * pause, _LOCK_PAUSE_MAX)
             continue
         await pg.execute("RELEASE SAVEPOINT lock_try")  # the lock stays; the timeout goes
         await pg.execute("SET LOCAL lock_timeout TO DEFAULT")
         return
-    await pg.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
 
 
 async def _copy_postings(
