@@ -1361,6 +1361,74 @@ async def test_a_postings_build_skips_a_record_indexed_online_meanwhile(
         await db.dispose()
 
 
+async def _pending_postings_of(
+    db: Any, tenant: uuid.UUID, tmp_path: Any, number: str, given: str, family: str
+) -> Any:
+    """A one-row import whose job then waits for its postings again (as after a crash)."""
+    import sqlalchemy as sa
+
+    from services.identity.jobs.models import Job
+
+    job = await import_rows(
+        db,
+        tenant,
+        tmp_path,
+        [{"customer_number": number, "given_name": given, "family_name": family}],
+    )
+    async with db.session() as session:
+        await session.execute(sa.update(Job).where(Job.id == job.id).values(postings_pending=True))
+    return job
+
+
+async def test_a_failed_table_replacement_leaves_the_table_and_the_job_as_they_were(
+    platform, database_url, monkeypatch, tmp_path
+) -> None:
+    """Should building the new table fail (here its index), the old table stays in place with
+    what it held, no new table is left behind, and the job still waits for its postings: the
+    next build (the reaper's) makes them."""
+    import asyncpg
+    import sqlalchemy as sa
+
+    from services.identity.imports import service as imports
+    from services.identity.jobs.models import Job
+    from shared import Database
+
+    monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "REPLACE_MAX_POSTINGS", 10**9)
+    monkeypatch.setattr(imports, "SETTLE_MIN_ROWS", 1)  # the analyses run beside the build
+    db = Database(database_url, schema="identity", pool_size=2)
+    tenant = uuid.uuid4()
+    try:
+        job = await _pending_postings_of(db, tenant, tmp_path, "F1", "Fee", "Fink")
+        async with db.session() as session:
+            table = (await session.execute(sa.text(_POSTINGS_TABLE))).one()
+            held = await session.scalar(sa.text("SELECT count(*) FROM identity.blocking_postings"))
+        monkeypatch.setattr(imports, "_INDEX_NEXT", "SELECT 1 / 0")
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await imports.build_postings(db, tenant_id=tenant, job_id=job.id)
+        async with db.session() as session:
+            assert (await session.execute(sa.text(_POSTINGS_TABLE))).one() == table
+            assert (
+                await session.scalar(
+                    sa.text("SELECT to_regclass('identity.blocking_postings_next')")
+                )
+                is None
+            )
+            count = sa.text("SELECT count(*) FROM identity.blocking_postings")
+            assert await session.scalar(count) == held
+            pending = sa.select(Job.postings_pending).where(Job.id == job.id)
+            assert await session.scalar(pending)
+        monkeypatch.undo()
+        monkeypatch.setattr(imports, "REPLACE_MAX_POSTINGS", 10**9)
+        assert await imports.build_postings(db, tenant_id=tenant, job_id=job.id)
+        async with db.session() as session:
+            assert (await session.execute(sa.text(_POSTINGS_TABLE))).one().oid != table.oid
+            assert not await session.scalar(pending)
+    finally:
+        imports.shutdown_pool()
+        await db.dispose()
+
+
 async def test_a_postings_table_replaced_keeps_a_posting_written_while_it_was_built(
     platform, database_url, monkeypatch, tmp_path
 ) -> None:
@@ -1368,10 +1436,8 @@ async def test_a_postings_table_replaced_keeps_a_posting_written_while_it_was_bu
     waited for (the build asks for the table's lock in short tries, however many it takes:
     lookups go on meanwhile), then copied over."""
     import asyncpg
-    import sqlalchemy as sa
 
     from services.identity.imports import service as imports
-    from services.identity.jobs.models import Job
     from shared import Database
 
     monkeypatch.setattr(imports, "POOL_MIN_BYTES", 0)
@@ -1385,16 +1451,7 @@ async def test_a_postings_table_replaced_keeps_a_posting_written_while_it_was_bu
     writer, reader = await asyncpg.connect(plain), await asyncpg.connect(plain)
     written = (-4242, uuid.uuid4())
     try:
-        job = await import_rows(
-            db,
-            tenant,
-            tmp_path,
-            [{"customer_number": "W1", "given_name": "Wim", "family_name": "Wolf"}],
-        )
-        async with db.session() as session:
-            await session.execute(
-                sa.update(Job).where(Job.id == job.id).values(postings_pending=True)
-            )
+        job = await _pending_postings_of(db, tenant, tmp_path, "W1", "Wim", "Wolf")
         transaction = writer.transaction()
         await transaction.start()
         await writer.execute(

@@ -312,10 +312,10 @@ INSERT INTO identity.blocking_postings (key, record_id) {_JOB_POSTINGS}
 ON CONFLICT DO NOTHING
 """
 # A table holding fewer postings than this (a new deployment's first tenant, or its first few
-# small ones) is replaced by one built anew: the load's postings COPYed into a bare heap, then
-# indexed by one CREATE INDEX (sorted in parallel workers, the btree written bottom-up), instead
-# of inserted one by one into the table's btree. The postings already there are copied over
-# while the table is locked, so the bound keeps that pause short.
+# small ones) is replaced by one built anew: the tenant's postings COPYed into a bare heap,
+# then indexed by one CREATE INDEX (sorted in parallel workers, the btree written bottom-up),
+# instead of inserted one by one into the table's btree. The postings already there are copied
+# over while the table is locked, so the bound keeps that pause short.
 REPLACE_MAX_POSTINGS = 100_000
 _FEW_POSTINGS = "SELECT count(*) FROM (SELECT FROM identity.blocking_postings LIMIT $1) AS p"
 _NEXT_POSTINGS = (
@@ -421,8 +421,16 @@ async def build_postings(
         analyse = job.rows_imported >= SETTLE_MIN_ROWS
         if await pg.fetchval(_FEW_POSTINGS, REPLACE_MAX_POSTINGS) < REPLACE_MAX_POSTINGS:
             # Its plan needs no statistics: the analyses run beside it.
-            analysing = settle(db, _ANALYSE_WRITTEN) if analyse else asyncio.sleep(0)
-            await asyncio.gather(_replace_postings(db, pg, tenant_id), analysing)
+            beside = asyncio.ensure_future(settle(db, _ANALYSE_WRITTEN)) if analyse else None
+            try:
+                await _replace_postings(db, pg, tenant_id)
+            except BaseException:
+                if beside is not None:
+                    beside.cancel()
+                    await asyncio.wait([beside])
+                raise
+            if beside is not None:
+                await beside
         else:
             if analyse:
                 await settle(db, _ANALYSE_WRITTEN)
