@@ -402,18 +402,9 @@ async def build_postings(
     into a copy of the table, three runs each: 25.2-26.4 s -> 21.0-23.8 s). A table built anew
     needs no sort; the analyses then run beside the build."""
 
-    def due(job: Any) -> bool:
-        return (
-            job is not None and job.postings_pending and (not only_failed or job.state == "failed")
-        )
-
-    async with db.session() as session:
-        job = await jobs.get(session, tenant_id=tenant_id, job_id=job_id)
-    if not due(job):
-        return False
     async with db.session() as session:
         job = await jobs.get(session, tenant_id=tenant_id, job_id=job_id, lock=True)
-        if not due(job):
+        if job is None or not job.postings_pending or (only_failed and job.state != "failed"):
             return False
         pg = await _driver(session, setting=_POSTINGS_MEMORY)
         # One build at a time decides how (and one at a time replaces the table).
@@ -421,16 +412,8 @@ async def build_postings(
         analyse = job.rows_imported >= SETTLE_MIN_ROWS
         if await pg.fetchval(_FEW_POSTINGS, REPLACE_MAX_POSTINGS) < REPLACE_MAX_POSTINGS:
             # Its plan needs no statistics: the analyses run beside it.
-            beside = asyncio.ensure_future(settle(db, _ANALYSE_WRITTEN)) if analyse else None
-            try:
-                await _replace_postings(db, pg, tenant_id)
-            except BaseException:
-                if beside is not None:
-                    beside.cancel()
-                    await asyncio.wait([beside])
-                raise
-            if beside is not None:
-                await beside
+            analysing = settle(db, _ANALYSE_WRITTEN) if analyse else None
+            await _alongside(_replace_postings(db, pg, tenant_id), analysing)
         else:
             if analyse:
                 await settle(db, _ANALYSE_WRITTEN)
@@ -514,21 +497,31 @@ async def _copy_postings(
         while (chunk := await chunks.get()) is not None:
             yield chunk
 
-    selecting = asyncio.ensure_future(select())
+    copying = pg.copy_to_table(
+        table,
+        schema_name="identity",
+        source=received(),
+        columns=("key", "record_id"),
+        format="binary",
+        freeze=freeze,
+    )
+    await _alongside(copying, select())
+
+
+async def _alongside(work: Awaitable[_T], beside: Awaitable[Any] | None) -> _T:
+    """Await `work` while `beside` runs as a task of its own; should `work` fail, that task is
+    cancelled (and waited for), else awaited after it."""
+    task = None if beside is None else asyncio.ensure_future(beside)
     try:
-        await pg.copy_to_table(
-            table,
-            schema_name="identity",
-            source=received(),
-            columns=("key", "record_id"),
-            format="binary",
-            freeze=freeze,
-        )
+        result = await work
     except BaseException:
-        selecting.cancel()
-        await asyncio.wait([selecting])
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])
         raise
-    await selecting
+    if task is not None:
+        await task
+    return result
 
 
 def spool_dir() -> Path:
