@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 from integration.test_scoring import sql
-from support.identity_imports import import_rows
+from support.identity_imports import add_unknown_person, import_rows
 
 KATHARINA = {
     "customer_number": "K-100",
@@ -981,33 +981,16 @@ async def test_an_import_takes_over_an_unknown_persons_unverified_identifier(
     """A batch whose identifiers nobody holds is inserted as it is; one holding an identifier
     an unknown person was given (unverified) takes it over for the imported customer, and the
     batch's other rows are imported all the same."""
-    from datetime import UTC, datetime
-
     import sqlalchemy as sa
 
-    from services.identity.customers import repository
     from services.identity.customers.models import Customer, Identity
-    from shared import Database, uuid7
+    from shared import Database
 
     db = Database(database_url, schema="identity", pool_size=2)
     tenant = uuid.uuid4()
     try:
-        now = datetime.now(UTC)
         async with db.session() as session:
-            unknown = Customer(
-                id=uuid7(), tenant_id=tenant, display_name="fan", emails=["fan@example.de"],
-                phones=[], handles={}, is_prospect=True, created_at=now, updated_at=now,
-            )  # fmt: skip
-            session.add(unknown)
-            await session.flush()
-            taken = await repository.add_identities(
-                session,
-                tenant_id=tenant,
-                customer_id=unknown.id,
-                keys=[("email", "fan@example.de")],
-                verified=False,
-            )
-            assert taken == []
+            await add_unknown_person(session, tenant, "fan@example.de")
         fresh = await import_rows(
             db, tenant, tmp_path, [{"customer_number": "N1", "family_name": "Neu"}]
         )

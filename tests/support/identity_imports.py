@@ -23,3 +23,25 @@ async def import_rows(db: Any, tenant: uuid.UUID, directory: Path, rows: Any) ->
         done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
     assert done is not None
     return done
+
+
+async def add_unknown_person(session: Any, tenant: uuid.UUID, email: str) -> uuid.UUID:
+    """An unknown person (a prospect) holding `email` unverified, as resolution leaves one."""
+    from datetime import UTC, datetime
+
+    from services.identity.customers import repository
+    from services.identity.customers.models import Customer
+    from shared import uuid7
+
+    now = datetime.now(UTC)
+    unknown = Customer(
+        id=uuid7(), tenant_id=tenant, display_name="fan", emails=[email], phones=[],
+        handles={}, is_prospect=True, created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(unknown)
+    await session.flush()
+    taken = await repository.add_identities(
+        session, tenant_id=tenant, customer_id=unknown.id, keys=[("email", email)], verified=False
+    )
+    assert taken == []
+    return unknown.id

@@ -23,6 +23,8 @@ from services.identity.customers.schemas import (
     SocialProfileIn,
 )
 from services.identity.db import messaging
+from services.identity.imports.service import forget_loaded
+from services.identity.jobs import repository as jobs_repository
 from services.identity.resolution import records
 from services.identity.resolution import repository as resolution_repository
 from services.identity.resolution import service as resolution
@@ -145,6 +147,17 @@ async def get(session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.
     return customer
 
 
+async def _settled(session: AsyncSession, *customers: Customer) -> None:
+    """Refuse to change customers an initial load is still writing (their identifiers are
+    built at its end: a change now would be overwritten or lost)."""
+    for customer in customers:
+        if await jobs_repository.loading(session, job_id=customer.imported_by):
+            raise Conflict(
+                f"Customer {customer.id} is being imported (job {customer.imported_by}); "
+                "change it once that import has finished."
+            )
+
+
 async def update(
     session: AsyncSession, *, tenant_id: uuid.UUID, customer_id: uuid.UUID, data: CustomerUpdate
 ) -> CustomerOut:
@@ -153,6 +166,7 @@ async def update(
     )
     if customer is None:
         raise NotFound(f"Customer {customer_id} does not exist.")
+    await _settled(session, customer)
     if errors := _invalid_identifiers(data):
         raise UnprocessableEntity("Some identifiers are not valid.", errors=errors)
     changes = data.model_dump(exclude_unset=True)
@@ -216,6 +230,7 @@ async def put_social_profile(
     data: SocialProfileIn,
 ) -> CustomerOut:
     customer = await get(session, tenant_id=tenant_id, customer_id=customer_id)
+    await _settled(session, customer)
     await repository.upsert_profile(
         session,
         tenant_id=tenant_id,
@@ -239,7 +254,10 @@ async def erase(
 ) -> None:
     """GDPR erasure here (master data, identities, standardised form, blocking keys, decisions,
     reviews, merge history, and the rows merged into this person), and an event for the rest."""
-    await get(session, tenant_id=tenant_id, customer_id=customer_id)
+    customer = await get(session, tenant_id=tenant_id, customer_id=customer_id)
+    if await jobs_repository.loading(session, job_id=customer.imported_by):
+        # Merges are refused meanwhile: no other customer is merged into this one.
+        await forget_loaded(session, job_id=customer.imported_by, customer_ids=[customer_id])
     erased = [customer_id]
     pending = [customer_id]
     while pending:  # rows merged into this person are this person too
@@ -364,6 +382,7 @@ async def merge(
     for c in (survivor, other):
         if c.merged_into is not None:
             raise Conflict(f"Customer {c.id} is already merged into {c.merged_into}.")
+    await _settled(session, survivor, other)
     identities = await repository.move_identities(session, from_id=other_id, to_id=survivor_id)
     moved_records = [
         r.id for r in await resolution_repository.records_of(session, customer_id=other_id)
@@ -425,6 +444,7 @@ async def unmerge(
     survivor, restored = locked.get(survivor_id), locked.get(record.merged_id)
     if survivor is None or restored is None:
         raise NotFound("A customer of this merge no longer exists.")
+    await _settled(session, survivor, restored)
     if survivor.merged_into is not None:
         raise Conflict(
             f"Customer {survivor_id} is itself merged into {survivor.merged_into}; "

@@ -14,7 +14,6 @@ from array import array
 from collections.abc import Container
 from datetime import date
 from hashlib import blake2b
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from services.identity.customers.identifiers import personal
@@ -70,16 +69,17 @@ class Direct(NamedTuple):
 
 # A batch for `Direct`: its rows' numbers, and per row its customer and its standardised record,
 # each one COPY line for its table, with these columns; then its personal identifiers as COPY
-# lines for `identities`, each with its row's number, in the order of the lines (by kind and
-# value: neighbours in the table's primary key). Its shared identifiers (a household's landline)
-# are staged (`Prepared.identities`): the first holder keeps one.
+# lines for the load's own identities table (kind, value, customer and row number, in no order:
+# that table is indexed once, at the end), with their rows' numbers. Its shared identifiers
+# (a household's landline) are staged (`Prepared.identities`): the first holder keeps one.
 DirectRows = tuple[list[int], list[bytes], list[bytes], list[int], list[bytes]]
 DIRECT_CUSTOMER_COLUMNS = (
     "id", "tenant_id", "customer_number", *COLUMNS, "is_prospect", "imported_by",
     "created_at", "updated_at",
 )  # fmt: skip
 DIRECT_RECORD_COLUMNS = ("id", "tenant_id", "customer_id", "record", "keys")
-DIRECT_IDENTITY_COLUMNS = ("tenant_id", "kind", "value", "customer_id", "verified", "created_at")
+# The load's table fills in the tenant, `verified` and the time (its defaults).
+DIRECT_IDENTITY_COLUMNS = ("kind", "value", "customer_id", "n")
 # The staging tables' columns, as `prepare_batch` fills them otherwise.
 STAGED_CUSTOMER_COLUMNS = ("n", "id", "customer_number", *COLUMNS, "record", "keys")
 STAGED_IDENTITY_COLUMNS = ("n", "row_id", "kind", "value", "personal")
@@ -101,6 +101,8 @@ class Prepared(NamedTuple):
     personal: bytes = b""
     # With `Direct`: the rows for their own tables (`customers` is empty then).
     direct: DirectRows | None = None
+    # With `Direct`: (row number, 64-bit hash) of each customer number, as `personal`.
+    numbers: bytes = b""
 
 
 def identifier_hash(kind: str, value: str) -> int:
@@ -161,7 +163,7 @@ def prepare_batch(
     owned: list[tuple[bytes, int]] = []  # a direct batch's personal identifiers
     if direct is not None:
         tenant, job, now = direct
-    hashes = array("Q")
+    hashes, numbered = array("Q"), array("Q")
     for r in good:
         if direct is None:
             staged = (r.number, r.id, r.customer_number, *r.columns, r.record, _array(r.keys))
@@ -171,19 +173,21 @@ def prepare_batch(
             keys = _copy_text(_array(r.keys))
             record = f"{r.id}\t{tenant}\t{r.id}\t{_copy_text(r.record)}\t{keys}\n"
             numbers.append(r.number)
+            if r.customer_number:
+                numbered.append(r.number)
+                numbered.append(identifier_hash("customer_number", r.customer_number))
             customer_lines.append((_copy_line(customer) + "\n").encode())
             record_lines.append(record.encode())
         for kind, value in r.identities:
             single = personal(kind, value)
             if direct is not None and single:
-                line = f"{tenant}\t{kind}\t{_copy_text(value)}\t{r.id}\tt\t{now}\n"
+                line = f"{kind}\t{_copy_text(value)}\t{r.id}\t{r.number}\n"
                 owned.append((line.encode(), r.number))
             else:
                 identities.append(_copy_line((r.number, r.id, kind, value, "t" if single else "f")))
             if single and kind != "customer_number":
                 hashes.append(r.number)
                 hashes.append(identifier_hash(kind, value))
-    owned.sort(key=itemgetter(0))  # one tenant: by kind and value (each line is unique)
     return Prepared(
         _lines(customers),
         _lines(identities),
@@ -200,6 +204,7 @@ def prepare_batch(
             [n for _, n in owned],
             [line for line, _ in owned],
         ),
+        numbered.tobytes(),
     )
 
 
@@ -249,7 +254,7 @@ def staged_identities(rows: DirectRows, only: Container[int]) -> bytes:
     out: list[bytes] = []
     for n, line in zip(*rows[3:], strict=True):
         if n in only:
-            _, kind, value, owner, _ = line.split(b"\t", 4)  # tabs in values are escaped
+            kind, value, owner, _ = line.split(b"\t", 3)  # tabs in values are escaped
             out.append(b"\t".join([b"%d" % n, owner, kind, value, b"t\n"]))
     return b"".join(out)
 

@@ -38,3 +38,5 @@ class Job(Base):
     source: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # An initial load's rows whose blocking postings are still to be built (see imports).
     postings_pending: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    # An initial load's identifiers and repeating rows still to be written (see imports).
+    identities_pending: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())

@@ -29,6 +29,7 @@ async def create(
         errors=[],
         result={},
         postings_pending=False,
+        identities_pending=False,
         created_at=now,
         updated_at=now,
     )
@@ -93,9 +94,21 @@ async def active_among(session: AsyncSession, job_ids: Sequence[uuid.UUID]) -> s
     return set(rows.scalars())
 
 
-async def pending_postings(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(tenant, job) of failed imports whose rows still wait for their blocking postings."""
+async def unfinished_loads(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant, job) of failed initial loads whose rows still wait for their identifiers or
+    blocking postings."""
     rows = await session.execute(
-        sa.select(Job.tenant_id, Job.id).where(Job.state == "failed", Job.postings_pending)
+        sa.select(Job.tenant_id, Job.id).where(
+            Job.state == "failed", Job.postings_pending | Job.identities_pending
+        )
     )
     return [(tenant_id, job_id) for tenant_id, job_id in rows.all()]
+
+
+async def loading(session: AsyncSession, *, job_id: uuid.UUID | None) -> bool:
+    """Whether `job_id` is an initial load still writing its customers' identifiers; the job's
+    row is share-locked until the transaction ends (its build waits, and is waited for)."""
+    if job_id is None:
+        return False
+    stmt = sa.select(Job.identities_pending).where(Job.id == job_id).with_for_update(read=True)
+    return bool((await session.execute(stmt)).scalar_one_or_none())

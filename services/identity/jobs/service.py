@@ -113,16 +113,16 @@ REAP_EVERY = 60.0
 
 
 async def reap(db: Database) -> tuple[int, int]:
-    """Fail the jobs nobody beats for any more (their process died), build the blocking
-    postings failed initial loads left pending, then delete the spooled files of jobs no
-    longer active; returns (jobs failed, files deleted)."""
-    from services.identity.imports.service import build_postings, sweep_spool  # uses jobs
+    """Fail the jobs nobody beats for any more (their process died), finish what failed
+    initial loads left pending (identifiers, rows kept aside, blocking postings), then delete
+    the spooled files of jobs no longer active; returns (jobs failed, files deleted)."""
+    from services.identity.imports.service import finish_load, sweep_spool  # uses jobs
 
     async with db.session() as session:
         failed = await repository.fail_stale(session, older_than=STALE_AFTER)
-        pending = await repository.pending_postings(session)
+        pending = await repository.unfinished_loads(session)
     for tenant_id, job_id in pending:  # a failed initial load's committed rows
-        await build_postings(db, tenant_id=tenant_id, job_id=job_id, only_failed=True)
+        await finish_load(db, tenant_id=tenant_id, job_id=job_id, only_failed=True)
     removed = await sweep_spool(db)
     if failed or removed:
         log.info("identity.jobs.reaped", failed=failed, files_removed=removed)
