@@ -187,6 +187,12 @@ async def test_a_loads_customers_wait_for_its_identifiers_and_one_erased_meanwhi
                 async with db.session() as session:
                     await change(session)
         async with db.session() as session:
+            export = await customers.export(session, tenant_id=tenant, customer_id=numbers["M2"])
+        assert sorted((i["kind"], i["value"]) for i in export["identities"]) == [
+            ("customer_number", "M2"),
+            ("email", "m2@example.de"),
+        ]
+        async with db.session() as session:
             await customers.erase(
                 session, tenant_id=tenant, customer_id=numbers["M3"], correlation_id="t"
             )

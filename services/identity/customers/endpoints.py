@@ -72,6 +72,8 @@ async def get_customer(
 async def update_customer(
     customer_id: uuid.UUID, data: CustomerUpdate, session: SessionDep, tenant_id: TenantDep
 ) -> Customer:
+    """Change master data and identifiers; 409 while an initial load still writes the customer
+    (its identifiers are built at the load's end)."""
     return await service.update(session, tenant_id=tenant_id, customer_id=customer_id, data=data)
 
 
@@ -120,7 +122,8 @@ async def merge_customer(
     tenant_id: TenantDep,
     correlation_id: CorrelationDep,
 ) -> Customer:
-    """`other_id` joins this customer; 409 when either is already merged."""
+    """`other_id` joins this customer; 409 when either is already merged, or still written by
+    an initial load."""
     return await service.merge(
         session,
         tenant_id=tenant_id,

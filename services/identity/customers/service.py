@@ -23,7 +23,7 @@ from services.identity.customers.schemas import (
     SocialProfileIn,
 )
 from services.identity.db import messaging
-from services.identity.imports.service import forget_loaded
+from services.identity.imports.service import forget_loaded, loaded_identities
 from services.identity.jobs import repository as jobs_repository
 from services.identity.resolution import records
 from services.identity.resolution import repository as resolution_repository
@@ -306,6 +306,14 @@ async def export(
     """Everything identity holds about the person (GDPR access)."""
     customer = await get(session, tenant_id=tenant_id, customer_id=customer_id)
     out = (await to_out(session, customer)).model_dump(mode="json")
+    if await jobs_repository.loading(session, job_id=customer.imported_by):
+        # An initial load's, not built into `identities` yet (`imports.service._Load`).
+        out["identities"] += [
+            {"kind": kind, "value": value, "verified": True}
+            for kind, value in await loaded_identities(
+                session, job_id=customer.imported_by, customer_id=customer_id
+            )
+        ]
     match_records = await resolution_repository.records_of(session, customer_id=customer_id)
     out["standardised"] = [
         {"id": str(r.id), "record": r.record, "blocking_keys": r.keys} for r in match_records

@@ -977,19 +977,43 @@ class _Load(NamedTuple):
         ]
 
 
+def _held_by_load(job_id: uuid.UUID) -> tuple[tuple[str, str], ...]:
+    """The load's tables holding identifiers, each with its column naming the customer."""
+    load = _Load(job_id)
+    return ((load.identities, "customer_id"), (load.shared, "row_id"))
+
+
+async def _load_unbuilt(session: AsyncSession, job_id: uuid.UUID) -> bool:
+    """Whether the load's identifiers are still in its own tables (not built yet)."""
+    table = f"identity.{_Load(job_id).identities}"
+    return await session.scalar(sa.text("SELECT to_regclass(:t)"), {"t": table}) is not None
+
+
+async def loaded_identities(
+    session: AsyncSession, *, job_id: uuid.UUID, customer_id: uuid.UUID
+) -> list[tuple[str, str]]:
+    """The identifiers an initial load holds for a customer it wrote, before they are built
+    (call with the job's row locked, `jobs.repository.loading`)."""
+    if not await _load_unbuilt(session, job_id):
+        return []  # built: they are in `identities`
+    held: list[tuple[str, str]] = []
+    for table, column in _held_by_load(job_id):
+        query = f"SELECT kind, value FROM identity.{table} WHERE {column} = :id ORDER BY 1, 2"
+        held += [(k, v) for k, v in await session.execute(sa.text(query), {"id": customer_id})]
+    return held
+
+
 async def forget_loaded(
     session: AsyncSession, *, job_id: uuid.UUID, customer_ids: list[uuid.UUID]
 ) -> None:
     """Erasing customers an initial load wrote before their identifiers are built: those go
     from the load's tables (call with the job's row locked, `jobs.repository.loading`)."""
-    load = _Load(job_id)
-    held = sa.text("SELECT to_regclass(:table)")
-    if await session.scalar(held, {"table": f"identity.{load.identities}"}) is None:
+    if not await _load_unbuilt(session, job_id):
         return  # built: they are in `identities`, erased with the rest
-    ids = {"ids": customer_ids}
-    for table, column in ((load.identities, "customer_id"), (load.shared, "row_id")):
+    for table, column in _held_by_load(job_id):
         await session.execute(
-            sa.text(f"DELETE FROM identity.{table} WHERE {column} = ANY(:ids)"), ids
+            sa.text(f"DELETE FROM identity.{table} WHERE {column} = ANY(:ids)"),
+            {"ids": customer_ids},
         )
 
 
