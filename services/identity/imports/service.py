@@ -500,6 +500,7 @@ async def finish_load(
     job_id: uuid.UUID,
     steps: dict[str, float] | None = None,
     only_failed: bool = False,
+    on_existing: str | None = None,
 ) -> None:
     """An initial load's last steps, each done once (a resumed load, or the reaper for a failed
     one, goes on where it stopped): its identifiers (`build_identities`), the rows it kept
@@ -511,7 +512,14 @@ async def finish_load(
         "identities",
         build_identities(db, tenant_id=tenant_id, job_id=job_id, only_failed=only_failed),
     )
-    await write_aside(db, tenant_id=tenant_id, job_id=job_id, steps=steps, only_failed=only_failed)
+    await write_aside(
+        db,
+        tenant_id=tenant_id,
+        job_id=job_id,
+        steps=steps,
+        only_failed=only_failed,
+        on_existing=on_existing,
+    )
     await _step(
         steps,
         "postings",
@@ -625,11 +633,13 @@ async def write_aside(
     job_id: uuid.UUID,
     steps: dict[str, float] | None = None,
     only_failed: bool = False,
+    on_existing: str | None = None,
 ) -> None:
     """Write the rows an initial load kept aside (`_Load.rows`), once its identifiers are
     built: in file order, a batch per transaction, each looked up and upserted as any staged
-    row (those holding an earlier row's identifier are rejected); the load's tables go, and the
-    job's `identities_pending`, with the last."""
+    row (those holding an earlier row's identifier are rejected; `on_existing` as the job was
+    started, by default as its source says); the load's tables go, and the job's
+    `identities_pending`, with the last."""
     load, steps = _Load(job_id), {} if steps is None else steps
     while True:
         async with db.session() as session:
@@ -656,8 +666,8 @@ async def write_aside(
                     f"INSERT INTO {staging} SELECT * FROM kept",
                     last,
                 )
-            on_existing = (job.source or {}).get("on_existing", "update")
-            written = _Written(pg, tenant_id, job_id, datetime.now(UTC), on_existing, steps)
+            given = on_existing or (job.source or {}).get("on_existing", "update")
+            written = _Written(pg, tenant_id, job_id, datetime.now(UTC), given, steps)
             outcome = await written.finish(await written.rows(), postings=not job.postings_pending)
             await _account(
                 session,
@@ -1389,7 +1399,9 @@ async def run(
     deferred = job.postings_pending  # a resumed initial load goes on as one
     if job.identities_pending:  # its earlier rows' identifiers first: the rest is looked up
         await build_identities(db, tenant_id=tenant_id, job_id=job_id)
-        await write_aside(db, tenant_id=tenant_id, job_id=job_id, steps=steps)
+        await write_aside(
+            db, tenant_id=tenant_id, job_id=job_id, steps=steps, on_existing=on_existing
+        )
         read, imported, rejected_count, errors = await _counts(db, tenant_id, job_id)
     try:
         with path.open("rb") as handle:
@@ -1458,14 +1470,17 @@ async def run(
     except FileError as exc:
         async with db.session() as session:
             await jobs.update(session, job_id=job_id, state="failed", detail=str(exc))
-        await finish_load(db, tenant_id=tenant_id, job_id=job_id)  # for the rows written
+        # The rows written so far are finished all the same.
+        await finish_load(db, tenant_id=tenant_id, job_id=job_id, on_existing=on_existing)
         return {"state": "failed"}
     finally:
         path.unlink(missing_ok=True)  # noqa: ASYNC240 - one syscall, once per job
     if deferred:
         async with db.session() as session:
             await jobs.update(session, job_id=job_id, detail="building the identifiers and index")
-        await finish_load(db, tenant_id=tenant_id, job_id=job_id, steps=steps)
+        await finish_load(
+            db, tenant_id=tenant_id, job_id=job_id, steps=steps, on_existing=on_existing
+        )
         read, imported, rejected_count, errors = await _counts(db, tenant_id, job_id)
     if imported >= SETTLE_MIN_ROWS:
         analysed = () if deferred else (_ANALYSE_WRITTEN,)  # by the build (`build_postings`)
