@@ -106,9 +106,13 @@ async def unfinished_loads(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.
 
 
 async def loading(session: AsyncSession, *, job_id: uuid.UUID | None) -> bool:
-    """Whether `job_id` is an initial load still writing its customers' identifiers; the job's
-    row is share-locked until the transaction ends (its build waits, and is waited for)."""
+    """Whether `job_id` is an initial load still writing its customers' identifiers; if so, the
+    job's row is share-locked until the transaction ends (its build waits, and is waited for).
+    A load's flag only ever goes from set to cleared, and its customers exist only once it is
+    set: a cleared flag read without the lock is final (no lock on every later change)."""
     if job_id is None:
         return False
-    stmt = sa.select(Job.identities_pending).where(Job.id == job_id).with_for_update(read=True)
-    return bool((await session.execute(stmt)).scalar_one_or_none())
+    stmt = sa.select(Job.identities_pending).where(Job.id == job_id)
+    if not (await session.execute(stmt)).scalar_one_or_none():
+        return False
+    return bool((await session.execute(stmt.with_for_update(read=True))).scalar_one_or_none())
