@@ -480,15 +480,12 @@ CROSS JOIN LATERAL (
 WHERE i.tenant_id = $1 AND i.verified AND t.n IS NOT NULL AND i.customer_id <> t.customer_id
 ORDER BY t.customer_id, t.kind
 """
+# (One join, after the load's table is analysed: hashed, 2.5M probes of the index took 13 s.)
 _HELD_BY_OTHERS = """
 SELECT DISTINCT ON (t.customer_id) t.customer_id, t.n, t.kind
 FROM identity.{load} t
-CROSS JOIN LATERAL (
-    SELECT 1 FROM identity.identities i
-    WHERE i.tenant_id = t.tenant_id AND i.kind = t.kind AND i.value = t.value AND i.verified
-      AND i.customer_id <> t.customer_id
-    LIMIT 1
-) AS held
+JOIN identity.identities i ON i.value = t.value AND i.kind = t.kind AND i.tenant_id = t.tenant_id
+WHERE i.verified AND i.customer_id <> t.customer_id
 ORDER BY t.customer_id, t.kind
 """
 
@@ -605,6 +602,7 @@ async def _insert_identities(
         tenant_id,
         now,
     )
+    await pg.execute(f"ANALYZE identity.{table}")
     rejected = await _reject_loaded(pg, load, await pg.fetch(_HELD_BY_OTHERS.format(load=table)))
     await pg.execute(f"DROP TABLE identity.{table}")
     return rejected
