@@ -1079,12 +1079,15 @@ async def test_an_import_row_with_a_merged_customers_number_is_rejected(
         await db.dispose()
 
 
+@pytest.mark.parametrize("at_end", [True, False], ids=["built-at-end", "batch-by-batch"])
 async def test_an_identifier_given_to_a_customer_during_an_initial_load_still_rejects_the_row(
-    platform, database_url, monkeypatch, tmp_path
+    platform, database_url, monkeypatch, tmp_path, at_end
 ) -> None:
     """An initial load looks up only the rows whose identifiers its own earlier rows had; an
     identifier held all the same (here: a customer that held it before, as if created while
-    the load ran) sends the batch back to look up every row, and that row is rejected whole."""
+    the load ran) rejects that row whole: found as the load's identifiers are built at its end,
+    or (into a large identities table) as its batch is written, sending it back to look up
+    every row."""
     import sqlalchemy as sa
 
     from services.identity.customers.models import Identity
@@ -1104,6 +1107,8 @@ async def test_an_identifier_given_to_a_customer_during_an_initial_load_still_re
         monkeypatch.setattr(imports, "BATCH", 2)
         monkeypatch.setattr(imports, "_FIRST_LOAD", sa.text("SELECT true"))
         monkeypatch.setattr(imports, "_NOBODY_VERIFIED", sa.text("SELECT true"))
+        if not at_end:
+            monkeypatch.setattr(imports, "REPLACE_MAX_IDENTITIES", 0)
         done = await import_rows(
             db,
             tenant,

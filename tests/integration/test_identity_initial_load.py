@@ -38,45 +38,51 @@ def initial_load(monkeypatch: pytest.MonkeyPatch) -> Any:
     imports.shutdown_pool()
 
 
-@pytest.mark.parametrize("replaced", [True, False], ids=["table-replaced", "rows-inserted"])
+@pytest.mark.parametrize("how", ["table-replaced", "inserted-at-end", "batch-by-batch"])
 async def test_rows_repeating_an_identifier_are_written_after_the_loads_identifiers_in_file_order(
-    platform, database_url, initial_load, monkeypatch, tmp_path, replaced
+    platform, database_url, initial_load, monkeypatch, tmp_path, how
 ) -> None:
     """A row repeating an earlier row's email is rejected; one repeating only the identifier
     of a row rejected so is written; a later row with the number of a row kept aside is the
     duplicate (not the row kept aside), and a household's landline stays with its first
-    holder. The identities table is replaced by the load's (or the rows inserted into it)."""
+    holder. Into a small identities table the load's own table takes its place; into a large
+    one the identifiers are inserted batch by batch, or, should it have grown large while the
+    load ran, at the end."""
+    from services.identity.jobs import repository as jobs
     from shared import Database
 
     imports = initial_load
-    if not replaced:
+    if how == "batch-by-batch":
         monkeypatch.setattr(imports, "REPLACE_MAX_IDENTITIES", 0)
     db = Database(database_url, schema="identity", pool_size=2)
     tenant = uuid.uuid4()
     try:
         before = await _table(db)
-        done = await import_rows(
-            db,
-            tenant,
-            tmp_path,
-            [
-                {"customer_number": "N1", "family_name": "Aal", "email": "a@example.de",
-                 "handles": {"twitter": "@aal"}},
-                {"customer_number": "N2", "family_name": "Bär", "email": "b@example.de",
-                 "phone": "0221 1234567"},
-                # Row 3 repeats row 1's email (kept aside, rejected).
-                {"customer_number": "N3", "family_name": "Chen", "email": "a@example.de",
-                 "handles": {"twitter": "@chen"}},
-                {"customer_number": "N4", "family_name": "Dachs", "email": "c@example.de"},
-                # Row 5 repeats only row 3's handle (kept aside, written: row 3 was rejected).
-                {"customer_number": "N5", "family_name": "Elch", "handles": {"twitter": "@chen"}},
-                {"customer_number": "N6", "family_name": "Fuchs", "email": "f@example.de"},
-                # Row 7 has row 5's number (kept aside behind it: the duplicate).
-                {"customer_number": "N5", "family_name": "Gans", "email": "g@example.de"},
-                # Row 8 shares row 2's landline (a household: row 2 keeps it).
-                {"customer_number": "N8", "family_name": "Bär", "phone": "0221 1234567"},
-            ],
-        )  # fmt: skip
+        rows = [
+            {"customer_number": "N1", "family_name": "Aal", "email": "a@example.de",
+             "handles": {"twitter": "@aal"}},
+            {"customer_number": "N2", "family_name": "Bär", "email": "b@example.de",
+             "phone": "0221 1234567"},
+            # Row 3 repeats row 1's email (kept aside, rejected).
+            {"customer_number": "N3", "family_name": "Chen", "email": "a@example.de",
+             "handles": {"twitter": "@chen"}},
+            {"customer_number": "N4", "family_name": "Dachs", "email": "c@example.de"},
+            # Row 5 repeats only row 3's handle (kept aside, written: row 3 was rejected).
+            {"customer_number": "N5", "family_name": "Elch", "handles": {"twitter": "@chen"}},
+            {"customer_number": "N6", "family_name": "Fuchs", "email": "f@example.de"},
+            # Row 7 has row 5's number (kept aside behind it: the duplicate).
+            {"customer_number": "N5", "family_name": "Gans", "email": "g@example.de"},
+            # Row 8 shares row 2's landline (a household: row 2 keeps it).
+            {"customer_number": "N8", "family_name": "Bär", "phone": "0221 1234567"},
+        ]  # fmt: skip
+        if how == "inserted-at-end":
+            job = await _loaded_until_the_end(imports, monkeypatch, db, tenant, tmp_path, rows)
+            monkeypatch.setattr(imports, "REPLACE_MAX_IDENTITIES", 0)
+            await imports.finish_load(db, tenant_id=tenant, job_id=job.id)
+            async with db.session() as session:
+                done = await jobs.get(session, tenant_id=tenant, job_id=job.id)
+        else:
+            done = await import_rows(db, tenant, tmp_path, rows)
         assert done.state == "succeeded" and not done.identities_pending
         assert (done.rows_read, done.rows_imported, done.rows_rejected) == (8, 6, 2)
         assert [(e["row"], e["field"]) for e in done.errors] == [
@@ -97,8 +103,8 @@ async def test_rows_repeating_an_identifier_are_written_after_the_loads_identifi
             ("email", "f@example.de"): "N6",
         }
         after = await _table(db)
-        assert (after.oid != before.oid) is replaced
-        assert after.pkey == "PRIMARY KEY (value, kind, tenant_id)"
+        assert (after.oid != before.oid) is (how == "table-replaced")
+        assert after.pkey == "PRIMARY KEY (tenant_id, value, kind)"
         assert after.load_tables == before.load_tables == 0
         # The table works as before: an identifier is looked up, one held cannot be given twice.
         from services.identity.customers import repository

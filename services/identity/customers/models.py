@@ -55,9 +55,9 @@ class Identity(Base):
     """A verified or observed identifier pointing at one customer (email, phone, handle …)."""
 
     __tablename__ = "identities"
-    # Led by the value: every lookup gives all three, and the key builds twice as fast so.
+    # The value before the kind: every lookup gives all three, and the key builds faster so.
     __table_args__ = (
-        sa.PrimaryKeyConstraint("value", "kind", "tenant_id", name="identities_pkey"),
+        sa.PrimaryKeyConstraint("tenant_id", "value", "kind", name="identities_pkey"),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

@@ -2,9 +2,11 @@
 the end, as its postings; `jobs.identities_pending` says that a job's identifiers (and the rows
 that repeat an earlier row's identifier, kept aside until then) still wait for that step.
 
-The primary key of `identities` leads with the value: every lookup gives all three columns, and
-building the key over a million customers' identifiers (2.8M) took 4.1-4.4 s led by the tenant
-(the same in every row) and the kind (four values), 1.9-2.1 s led by the value (measured).
+The primary key of `identities` is (tenant, value, kind): every lookup gives all three columns,
+and building the key over a million customers' identifiers (2.8M) took 3.9-4.4 s with the kind
+(four values) before the value, 2.2-2.3 s after it (measured). The tenant stays first, so that a
+tenant's identifiers are neighbours: a later tenant's load inserts into its own part of the
+index (a second tenant's million: its identifiers step 19.3 s, 22.7 s led by the value).
 
 Revision ID: 0011
 Revises: 0010
@@ -34,7 +36,7 @@ def upgrade() -> None:
         sa.Column("identities_pending", sa.Boolean, nullable=False, server_default=sa.false()),
         schema=SCHEMA,
     )
-    _primary_key("value", "kind", "tenant_id")
+    _primary_key("tenant_id", "value", "kind")
 
 
 def downgrade() -> None:
