@@ -699,15 +699,20 @@ async def write_aside(
             )
 
 
+def _add_errors(errors: list[dict[str, Any]], rejected: list[Rejected]) -> None:
+    """Add the rejected rows' errors to a job's `errors`, up to `MAX_ERRORS`, in row order."""
+    for r in rejected:
+        if len(errors) < MAX_ERRORS:
+            errors.extend(r.errors[: MAX_ERRORS - len(errors)])
+    errors.sort(key=lambda e: e["row"] or 0)
+
+
 async def _account(
     session: AsyncSession, job: Any, *, imported: int, rejected: list[Rejected], unchanged: int = 0
 ) -> None:
     """Add rows imported and rejected (with their errors, up to `MAX_ERRORS`) to `job`'s."""
     errors = list(job.errors)
-    for r in rejected:
-        if len(errors) < MAX_ERRORS:
-            errors.extend(r.errors[: MAX_ERRORS - len(errors)])
-    errors.sort(key=lambda e: e["row"] or 0)
+    _add_errors(errors, rejected)
     values: dict[str, Any] = {}
     if unchanged:
         values["result"] = {
@@ -934,12 +939,13 @@ async def write_batch(
 
     Staged rows equal to their customer as stored are only marked (`_UNCHANGED`); the others'
     identifiers are looked up, rows with another customer's identifiers rejected, and the
-    customers upserted by number. An initial load's batch (`batch.direct`) keeps the rows of
-    `probe` (None: all) aside in the load's tables (`_Load`), those that may repeat an earlier
-    row's identifier or a kept row's customer number (`Seen`), and writes the others straight
-    into `customers` and `match_records`, their identifiers into the load's own table. Should
-    one of those rows' customer numbers be held all the same (given meanwhile, or repeated in
-    the file), the batch goes back to its start and those rows are written as any other."""
+    customers upserted by number. An initial load's batch (`batch.direct`) writes the rows not
+    in `probe` (None: all are) straight into `customers` and `match_records`, those of `probe`
+    (they may repeat an earlier row's identifier or the customer number of such a row: `Seen`)
+    wait: staged and looked up in this batch (`_Written.at_once`), or without `identities` in
+    the load's tables (`_Written.initial`). Should a customer number (or, batch by batch, an
+    identifier) of the rows written straight away be held all the same (given meanwhile, or
+    repeated in the file), the batch goes back to its start and is written the staged way."""
     if not batch.customers and not (batch.direct and batch.direct[0]):
         return Outcome(0, [])
     steps = {} if steps is None else steps
@@ -1514,15 +1520,13 @@ async def run(
                         validation_cpu += batch.cpu_seconds
                         imported += outcome.imported
                         kept = len(errors)
-                        for r in [*(Rejected(n, e) for n, e in batch.rejected), *outcome.rejected]:
-                            rejected_count += 1
-                            if len(errors) < MAX_ERRORS:
-                                errors.extend(r.errors[: MAX_ERRORS - len(errors)])
+                        rejected = [*(Rejected(n, e) for n, e in batch.rejected), *outcome.rejected]
+                        rejected_count += len(rejected)
+                        _add_errors(errors, rejected)
                         progress: dict[str, Any] = {"errors": errors} if len(errors) > kept else {}
                         if outcome.unchanged:  # kept with the progress: a resumed job goes on
                             unchanged += outcome.unchanged
                             progress["result"] = {"rows_unchanged": unchanged}
-                        errors.sort(key=lambda e: e["row"] or 0)
                         await jobs.update(
                             session,
                             job_id=job_id,
