@@ -198,7 +198,7 @@ _NOT_WRITTEN = """
 SELECT s.n FROM import_customers s
 WHERE NOT EXISTS (SELECT 1 FROM import_written w WHERE w.row_id = s.id)
 """
-# An initial load's batch written at once (`_Written.at_once`): the rows written straight away
+# An initial load's batch written whole (`_Written.direct`): the rows written straight away
 # hold their staged shared identifiers themselves, and their personal ones (`import_owned`, as
 # the worker made them for the load's own table) go into `identities` in key order; one held
 # already raises the unique violation.
@@ -467,7 +467,7 @@ async def _replace_postings(db: Database, pg: Any, tenant_id: uuid.UUID) -> None
 # INDEX, sorted in parallel workers, where inserting each identifier into the primary key cost
 # ~7 µs at a million customers: a third of the import, measured); the rows already there are
 # copied over while the old table is locked. Into a larger table, a load inserts them batch by
-# batch instead (`_Written.at_once`); should the table have grown past this meanwhile (another
+# batch instead (`_Written.direct`); should the table have grown past this meanwhile (another
 # tenant's load), a load's identifiers are inserted in key order at its end.
 REPLACE_MAX_IDENTITIES = 100_000
 _FEW_IDENTITIES = "SELECT count(*) FROM (SELECT FROM identity.identities LIMIT $1) AS i"
@@ -942,8 +942,8 @@ async def write_batch(
     customers upserted by number. An initial load's batch (`batch.direct`) writes the rows not
     in `probe` (None: all are) straight into `customers` and `match_records`, those of `probe`
     (they may repeat an earlier row's identifier or the customer number of such a row: `Seen`)
-    wait: staged and looked up in this batch (`_Written.at_once`), or without `identities` in
-    the load's tables (`_Written.initial`). Should a customer number (or, batch by batch, an
+    wait: staged and looked up in this batch, or without `identities` in the load's tables
+    (`_Written.initial`). Should a customer number (or, batch by batch, an
     identifier) of the rows written straight away be held all the same (given meanwhile, or
     repeated in the file), the batch goes back to its start and is written the staged way."""
     if not batch.customers and not (batch.direct and batch.direct[0]):
@@ -957,9 +957,7 @@ async def write_batch(
     written = _Written(pg, tenant_id, job_id, now, on_existing, steps)
     if batch.direct is not None:
         aside = set(batch.direct[0] if probe is None else probe)
-        if identities:
-            return await written.at_once(batch, aside)
-        return await written.initial(batch, aside)
+        return await written.initial(batch, aside, at_end=not identities)
     await written.stage(batch.customers, batch.identities)
     return await written.finish(await written.rows(), postings=postings)
 
@@ -1004,7 +1002,8 @@ class _Load(NamedTuple):
     def create(self, tenant_id: uuid.UUID) -> list[str]:
         """The statements creating the tables: bare heaps, but for the row numbers of the rows
         kept aside (read back in file order, a batch at a time). The identifiers' table fills
-        in what all its rows share (the COPY parses less: a tenth of its time, measured)."""
+        in what all its rows share (shorter lines to make, send and parse: the million's import
+        51.1-52.6 -> 47.5-47.9 s in a scratch harness, measured)."""
         return [
             f"CREATE TABLE identity.{self.identities} "
             "(LIKE identity.identities INCLUDING DEFAULTS, n integer)",
@@ -1098,72 +1097,61 @@ class _Written(NamedTuple):
         await self.copy("stage", "import_customers", customers, STAGED_CUSTOMER_COLUMNS, None)
         await self.copy("stage", "import_identities", identities, STAGED_IDENTITY_COLUMNS, None)
 
-    async def initial(self, batch: Prepared, aside: set[int]) -> Outcome:
-        """An initial load's batch: the rows `aside` into the load's tables, the others
-        straight into their tables (`direct`), or, should a customer number be held already,
-        as any other batch (`rest`)."""
-        assert batch.direct is not None
-        rows, load = batch.direct, _Load(self.job_id)
-        shared, shared_aside = _split_lines(batch.identities, aside)
-        if aside:
-            kept = staging_lines(rows, aside)
-            await self.copy("stage", load.rows, kept, STAGED_CUSTOMER_COLUMNS, "identity")
-            kept = shared_aside + staged_identities(rows, aside)
-            await self.copy("stage", load.row_identities, kept, STAGED_IDENTITY_COLUMNS, "identity")
-        return await _unless_held(
-            self.pg,
-            "batch",
-            lambda: self.direct(rows, aside, shared),
-            lambda: self.rest(rows, aside, shared),
-        )
-
-    async def direct(self, rows: DirectRows, aside: set[int], shared: bytes) -> Outcome:
-        """The rows not `aside` straight into `customers` and `match_records`, their
-        identifiers (personal, and `shared`) into the load's tables. A customer number held
-        already raises the unique violation."""
-        lines = direct_lines(rows, aside)
-        schema, load = "identity", _Load(self.job_id)
-        await self.copy("customers", "customers", lines.customers, DIRECT_CUSTOMER_COLUMNS, schema)
-        await self.copy("records", "match_records", lines.records, DIRECT_RECORD_COLUMNS, schema)
-        await self.copy(
-            "identities", load.identities, lines.identities, DIRECT_IDENTITY_COLUMNS, schema
-        )
-        await self.copy("identities", load.shared, shared, STAGED_IDENTITY_COLUMNS, schema)
-        return Outcome(lines.count, [])
-
-    async def at_once(self, batch: Prepared, aside: set[int]) -> Outcome:
-        """An initial load's batch into an `identities` table too large to be built anew at
-        its end: written whole now, so its identifiers are inserted while the next batches are
-        validated (the second tenant's million, built at the end: 86-89 s, against 71 s so).
-        The rows `aside` are staged and looked up as any staged row, the others go straight
-        into their tables with their identifiers; should one of those be held all the same (a
-        customer created meanwhile, a number repeated in the file), the batch is written again
-        the staged way (`rest`)."""
+    async def initial(self, batch: Prepared, aside: set[int], *, at_end: bool) -> Outcome:
+        """An initial load's batch: the rows `aside` wait (`at_end`: in the load's tables, until
+        its identifiers are built; else staged, looked up in this batch), the others go straight
+        into their tables (`direct`), or, should one of those be held already, the batch is
+        written as any other (`rest`)."""
         assert batch.direct is not None
         rows = batch.direct
         shared, shared_aside = _split_lines(batch.identities, aside)
-        await self.stage(staging_lines(rows, aside), shared_aside + staged_identities(rows, aside))
+        waiting = staging_lines(rows, aside), shared_aside + staged_identities(rows, aside)
+        if at_end:
+            load = _Load(self.job_id)
+            await self.copy("stage", load.rows, waiting[0], STAGED_CUSTOMER_COLUMNS, "identity")
+            await self.copy(
+                "stage", load.row_identities, waiting[1], STAGED_IDENTITY_COLUMNS, "identity"
+            )
+        else:
+            await self.stage(*waiting)
+        return await _unless_held(
+            self.pg,
+            "batch",
+            lambda: self.direct(rows, aside, shared, at_end=at_end),
+            lambda: self.rest(rows, aside, shared),
+        )
 
-        async def direct() -> Outcome:
-            lines = direct_lines(rows, aside)
-            schema, pg, steps = "identity", self.pg, self.steps
-            await self.copy(
-                "customers", "customers", lines.customers, DIRECT_CUSTOMER_COLUMNS, schema
-            )
-            await self.copy(
-                "records", "match_records", lines.records, DIRECT_RECORD_COLUMNS, schema
-            )
-            await self.copy(
-                "identities", "import_owned", lines.identities, DIRECT_IDENTITY_COLUMNS, None
-            )
-            await _step(steps, "identities", pg.execute(_OWNED, self.tenant_id, self.now))
-            await self.copy("stage", "import_identities", shared, STAGED_IDENTITY_COLUMNS, None)
-            if lines.count:
-                await _step(steps, "customers", pg.execute(_DIRECT_WRITTEN))
-            staged = await self.rows(checked=False)
-            return await self.finish(staged._replace(imported=staged.imported + lines.count))
+    async def direct(
+        self, rows: DirectRows, aside: set[int], shared: bytes, *, at_end: bool
+    ) -> Outcome:
+        """The rows not `aside` straight into `customers` and `match_records`; their
+        identifiers (personal, and `shared`) into the load's tables (`at_end`), or into
+        `identities` now, after which the staged rows that wait are written. A customer number
+        (or, not `at_end`, an identifier) held already raises the unique violation.
 
-        return await _unless_held(self.pg, "batch", direct, lambda: self.rest(rows, aside, shared))
+        Not `at_end` is a load into an `identities` table too large to be built anew: its
+        identifiers are inserted while the next batches are validated (the second tenant's
+        million, built at the end instead: 86-89 s, against 74 s so)."""
+        lines = direct_lines(rows, aside)
+        schema, pg, steps = "identity", self.pg, self.steps
+        await self.copy("customers", "customers", lines.customers, DIRECT_CUSTOMER_COLUMNS, schema)
+        await self.copy("records", "match_records", lines.records, DIRECT_RECORD_COLUMNS, schema)
+        if at_end:
+            load = _Load(self.job_id)
+            await self.copy(
+                "identities", load.identities, lines.identities, DIRECT_IDENTITY_COLUMNS, schema
+            )
+            await self.copy("identities", load.shared, shared, STAGED_IDENTITY_COLUMNS, schema)
+            return Outcome(lines.count, [])
+        await self.copy(
+            "identities", "import_owned", lines.identities, DIRECT_IDENTITY_COLUMNS, None
+        )
+        await _step(steps, "identities", pg.execute(_OWNED, self.tenant_id, self.now))
+        await self.copy("stage", "import_identities", shared, STAGED_IDENTITY_COLUMNS, None)
+        if lines.count:
+            await _step(steps, "customers", pg.execute(_DIRECT_WRITTEN))
+        staged = await self.rows(checked=False)
+        return await self.finish(staged._replace(imported=staged.imported + lines.count))
 
     async def rest(self, rows: DirectRows, aside: set[int], shared: bytes) -> Outcome:
         """The rows of a direct batch not `aside` are staged, and written as any other batch:
